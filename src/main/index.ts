@@ -1,0 +1,62 @@
+// The Electron shell: one locked-down window around the renderer. Decisions live in core; main only
+// wires the window, the security policy and the IPC handlers together.
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, session, type WebFrameMain } from 'electron';
+import { registerIpcHandlers } from './ipc.js';
+import { CONTENT_SECURITY_POLICY, devContentSecurityPolicy, lockDownContents } from './security.js';
+
+// Set by `electron-vite dev` only; a packaged app always loads its own files.
+const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+// CommonJS on purpose: a sandboxed preload cannot be an ES module.
+const preloadScript = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+
+function isOwnPage(frame: WebFrameMain): boolean {
+  let url: URL;
+  try {
+    url = new URL(frame.url);
+  } catch {
+    return false;
+  }
+  if (devServerUrl !== undefined) return url.origin === new URL(devServerUrl).origin;
+  return url.protocol === 'file:' && fileURLToPath(url) === rendererIndex;
+}
+
+function createWindow(): void {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    title: 'podpath',
+    show: false,
+    webPreferences: {
+      preload: preloadScript,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  if (devServerUrl !== undefined) void window.loadURL(devServerUrl);
+  else void window.loadFile(rendererIndex);
+}
+
+app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+void app.whenReady().then(() => {
+  const policy =
+    devServerUrl === undefined ? CONTENT_SECURITY_POLICY : devContentSecurityPolicy(devServerUrl);
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } });
+  });
+  // Capture analysis needs no camera, notifications or geolocation.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  registerIpcHandlers(isOwnPage);
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
