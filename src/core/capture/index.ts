@@ -1,0 +1,8 @@
+export { CaptureReader } from './reader.js';
+export { PcapReader, MAX_RECORD_LENGTH } from './pcap.js';
+export { PcapngReader, packetComments, packetDirection } from './pcapng.js';
+export { CaptureRecord } from './types.js';
+export type { CaptureFormat, CaptureIssue, CaptureIssueKind, InterfaceInfo, RecordSource } from './types.js';
+export * from './link-types.js';
+export { formatTimestamp, precisionDigits } from './timestamp.js';
+export { utf8 } from './text.js';
