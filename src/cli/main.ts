@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import {
+  ANALYSIS_SCHEMA,
+  type AnalysisDocument,
+  type CaptureSummary,
+  type FlowSummary,
+} from '../core/analysis/index.js';
+import { analyzeFile, CaptureFileError, fileFlows, type AnalyzedFile } from '../node/index.js';
+import { parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { formatBytes, formatCount, renderFlowsTable } from './format.js';
+
+export const EXIT_OK = 0;
+export const EXIT_UNREADABLE = 1;
+export const EXIT_USAGE = 2;
+
+const HELP = `podpath: see through Kubernetes overlays and Service NAT in packet captures
+
+Usage:
+  podpath analyze <capture>... [--json] [--vxlan-port N] [--top N]
+
+Commands:
+  analyze     Read pcap, pcapng or gzip'd captures; print each one's format, link types,
+              packets, time span, layer counts and warnings, then its top flows with their
+              tunnels (VXLAN, Geneve, IP-in-IP, GRE).
+
+Options:
+  --json            One JSON document on stdout (schema podpath.analysis/v1).
+  --vxlan-port N    Also decode UDP port N as VXLAN (4789, 8472 and 6784 always are).
+                    Repeat it or give a comma-separated list.
+  --top N           Flows to list per capture in the readable output (default 20; 0 for all).
+  -h, --help        This help.
+  --version         podpath's version.
+
+Exit status: 0 when every file was read (warnings allowed), 1 when a file could not be
+read at all, 2 for bad usage.
+`;
+
+interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Runs the CLI; resolves to the exit status. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`podpath: ${error.message}\nRun 'podpath --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (args.command === 'help') {
+    io.stdout(HELP);
+    return EXIT_OK;
+  }
+  if (args.command === 'version') {
+    io.stdout(`${version()}\n`);
+    return EXIT_OK;
+  }
+  return analyze(args, io);
+}
+
+async function analyze(args: ParsedArgs, io: Io): Promise<number> {
+  let status = EXIT_OK;
+  const files: AnalyzedFile[] = [];
+  for (const path of args.files) {
+    try {
+      const file = await analyzeFile(path, { vxlanPorts: args.vxlanPorts });
+      files.push(file);
+      if (file.summary.format === null) {
+        // Not a capture at all (or empty): the reader's one fatal issue says why.
+        const reason = file.summary.warnings[0]?.message ?? 'not a capture';
+        io.stderr(`podpath: ${path}: ${reason}\n`);
+        status = EXIT_UNREADABLE;
+      }
+    } catch (error) {
+      if (!(error instanceof CaptureFileError)) throw error;
+      io.stderr(`podpath: ${error.message}\n`);
+      status = EXIT_UNREADABLE;
+    }
+  }
+  if (args.json) {
+    const document: AnalysisDocument = {
+      schema: ANALYSIS_SCHEMA,
+      captures: files.map((f) => f.summary),
+      flows: files.flatMap((f) => fileFlows(f)),
+    };
+    io.stdout(`${JSON.stringify(document)}\n`);
+    return status;
+  }
+  for (const file of files) {
+    if (file.summary.format === null) continue;
+    io.stdout(renderCapture(file.summary, fileFlows(file), args.top));
+  }
+  return status;
+}
+
+function renderCapture(c: CaptureSummary, flows: FlowSummary[], top: number): string {
+  const lines: string[] = [];
+  const precision = c.interfaces.map((i) => i.precision);
+  lines.push(
+    `${c.file}: ${c.format}${c.compressed ? ' (gzip)' : ''}, ${c.linkTypes.join(', ') || 'no interfaces'}, ${[...new Set(precision)].join('/')} timestamps`,
+  );
+  const span = c.start && c.end ? `${c.start} to ${c.end}` : 'no timestamps';
+  lines.push(
+    `  ${formatCount(c.packets)} packets, ${formatBytes(c.wireBytes)} on the wire, file ${formatBytes(c.bytes)}; ${span}`,
+  );
+  const layers = Object.entries(c.layers)
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${name} ${formatCount(n)}`);
+  lines.push(`  layers: ${layers.length > 0 ? layers.join(', ') : 'none'}`);
+  if (c.fragments > 0) lines.push(`  IP fragments after the first: ${formatCount(c.fragments)}`);
+  if (c.warnings.length === 0) lines.push('  warnings: none');
+  else {
+    lines.push(`  warnings (${c.warnings.length}):`);
+    for (const w of c.warnings) lines.push(`    at byte ${w.offset}: ${w.message}`);
+  }
+  if (!c.complete) lines.push(`  reading stopped early: the packets before the damage are counted above`);
+  const sorted = [...flows].sort((a, b) => b.bytes - a.bytes);
+  const shown = top > 0 ? sorted.slice(0, top) : sorted;
+  lines.push(
+    `  flows: ${formatCount(flows.length)}${shown.length < flows.length ? ` (top ${shown.length} by bytes)` : ''}`,
+  );
+  if (shown.length > 0) lines.push(renderFlowsTable(shown, '    '));
+  return `${lines.join('\n')}\n\n`;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}

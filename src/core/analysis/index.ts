@@ -1,0 +1,9 @@
+export { CaptureAnalysis, describeStop, type AnalysisOptions } from './capture-analysis.js';
+export {
+  flowSummaries,
+  flowSummary,
+  ipProtocolName,
+  etherTypeName,
+  type FlowReportOptions,
+} from './flow-report.js';
+export * from './types.js';

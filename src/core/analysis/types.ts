@@ -1,0 +1,94 @@
+/**
+ * The `podpath analyze --json` document, schema "podpath.analysis/v1". Scripts rely on
+ * these names: fields may be added, never renamed or removed.
+ */
+export const ANALYSIS_SCHEMA = 'podpath.analysis/v1';
+
+export interface AnalysisDocument {
+  schema: typeof ANALYSIS_SCHEMA;
+  captures: CaptureSummary[];
+  flows: FlowSummary[];
+}
+
+export interface CaptureWarning {
+  /** Byte offset in the (uncompressed) file. */
+  offset: number;
+  message: string;
+  /** Index of the record concerned, when there is one. */
+  record?: number;
+}
+
+export interface CaptureSummary {
+  file: string;
+  format: 'pcap' | 'pcapng' | null;
+  /** True when the file was gzip-compressed (read through a decompressor). */
+  compressed: boolean;
+  linkTypes: string[];
+  packets: number;
+  /** Size of the file on disk. */
+  bytes: number;
+  /** Sum of the packets' original (on-the-wire) lengths. */
+  wireBytes: number;
+  start: string | null;
+  end: string | null;
+  /** Packets containing each layer (tunnels included), each counted once per packet. */
+  layers: Record<string, number>;
+  warnings: CaptureWarning[];
+  /** Did the whole file read? False when damage stopped reading early. */
+  complete: boolean;
+  interfaces: InterfaceSummary[];
+  /** Packets whose decode stopped on bad bytes (truncated or malformed), and IP fragments after the first. */
+  damagedPackets: number;
+  fragments: number;
+  /** Packets of link types podpath does not decode, by link type name. */
+  unknownLinkTypes: Record<string, number>;
+  flowCount: number;
+}
+
+export interface InterfaceSummary {
+  index: number;
+  linkType: string;
+  name: string | null;
+  description: string | null;
+  snapLength: number;
+  /** Timestamp precision: 'µs', 'ns', or the unit as text. */
+  precision: string;
+}
+
+export interface Endpoint {
+  ip?: string;
+  port?: number;
+  mac?: string;
+}
+
+export interface Encapsulation {
+  type: string;
+  /** VNI (VXLAN, Geneve) or GRE key from the initiator's side; null when absent. */
+  vni: number | null;
+  vniReply: number | null;
+  udpPort: number | null;
+  outer: { src: string; dst: string };
+}
+
+export interface FlowSummary {
+  capture: string;
+  protocol: string;
+  src: Endpoint;
+  dst: Endpoint;
+  packets: number;
+  bytes: number;
+  packetsToSrc: number;
+  bytesToSrc: number;
+  start: string | null;
+  end: string | null;
+  interface: { index: number; name: string | null } | null;
+  encapsulation: Encapsulation[];
+  icmp?: {
+    id?: number;
+    type?: number;
+    code?: number;
+    quotes?: { src: string; dst: string; protocol: string; srcPort?: number; dstPort?: number };
+  };
+  /** TCP flags seen from each side, e.g. "SA". */
+  tcpFlags?: { src: string; dst: string };
+}

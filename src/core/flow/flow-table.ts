@@ -1,0 +1,511 @@
+import type { CaptureRecord } from '../capture/index.js';
+import {
+  type DecodedPacket,
+  IP_PROTOCOL_ICMP,
+  IP_PROTOCOL_ICMPV6,
+  LAYER_ICMP,
+  LAYER_ICMPV6,
+  LAYER_TCP,
+  LAYER_UDP,
+  MAX_TUNNELS,
+  NETWORK_ARP,
+  NETWORK_ETHERNET,
+  NETWORK_IP,
+  TCP_ACK,
+  TCP_SYN,
+} from '../decode/index.js';
+import { ContextTable } from './context.js';
+import { finishHash, mixWord } from './hash.js';
+
+/*
+ * A flow key is twelve 32-bit words (stored with its hash in a 16-word line):
+ *   0      context id (interface and tunnels, see ContextTable)
+ *   1      IP version << 24 | key kind << 16 | IP protocol (or 0)
+ *   2      port A << 16 | port B (ICMP echo: the identifier twice; Ethernet: the EtherType)
+ *   3-6    address A (IPv4 in word 3; a MAC as high 16 / low 32 bits in words 3-4)
+ *   7-10   address B
+ *   11     0
+ * Endpoint A is the smaller (address, port), so both directions of a conversation make the
+ * same key (gopacket's FastHash does the same with its symmetric hash).
+ */
+const KEY_WORDS = 12;
+
+/** What a flow is keyed by. */
+export const FLOW_PORTS = 1; // TCP, UDP: addresses and ports
+export const FLOW_ECHO = 2; // ICMP/ICMPv6 echo: addresses and identifier
+export const FLOW_ADDRESSES = 3; // other IP: addresses and protocol
+export const FLOW_ARP = 4; // ARP: sender and target IPv4 addresses
+export const FLOW_ETHERNET = 5; // non-IP frames: MAC addresses and EtherType
+export const FLOW_ICMP_ERROR = 6; // ICMP errors: addresses, type, code and the quoted packet
+
+/** Which way a packet went: 0 from endpoint A to B, 1 back. */
+const A_TO_B = 0;
+
+const INITIATOR_FIRST_PACKET = 0;
+const INITIATOR_SYN_ACK = 1;
+const INITIATOR_SYN = 2;
+
+/** Fragment map entries kept before it is cleared (fragments are rare; this bounds memory). */
+const MAX_PENDING_FRAGMENTS = 4096;
+
+/** Rare details kept beside a flow, off the hot path. */
+export interface IcmpErrorDetail {
+  type: number;
+  code: number;
+  quotedVersion: number;
+  quotedSource: Uint32Array;
+  quotedDestination: Uint32Array;
+  quotedProtocol: number;
+  quotedSourcePort: number;
+  quotedDestinationPort: number;
+  hasQuotedPorts: boolean;
+}
+
+/*
+ * Per-flow numbers, sixteen doubles (two cache lines) per flow, so updating a flow touches
+ * one place rather than a dozen arrays: a capture's 50,000 flows outgrow the CPU caches,
+ * and each separate array would cost its own miss.
+ */
+const STAT_STRIDE = 16;
+const S_PACKETS = 0; // + direction
+const S_BYTES = 2; // + direction
+const S_FIRST_SECONDS = 4;
+const S_FIRST_NANOS = 5;
+const S_LAST_SECONDS = 6;
+const S_LAST_NANOS = 7;
+const S_TCP_FLAGS = 8; // + direction
+const S_INITIATOR = 10;
+const S_EVIDENCE = 11;
+const S_ORIENTATION = 12;
+const S_FIRST_RECORD = 13;
+const S_VNI = 14; // + direction: the outermost tunnel's; deeper ones live in `deeperVni`
+/** Key words plus the hash, padded to one 64-byte line. */
+const KEY_STRIDE = 16;
+const K_HASH = 12;
+const NO_EVIDENCE = 255;
+
+/**
+ * Bidirectional conversations of one capture. Flows live in typed arrays indexed by flow
+ * id (keys, then numbers), so adding a packet allocates nothing and a million flows cost
+ * about 200 MB of flat arrays, not a million objects.
+ */
+export class FlowTable {
+  readonly contexts = new ContextTable();
+  count = 0;
+  private capacity = 0;
+  private slots = new Int32Array(0);
+  private keys = new Uint32Array(0);
+  private stats = new Float64Array(0);
+  /** VNIs of tunnel levels 1 and deeper: [(id * (MAX_TUNNELS - 1) + level - 1) * 2 + direction]. */
+  private deeperVni = new Int32Array(0);
+  readonly icmpErrors = new Map<number, IcmpErrorDetail>();
+
+  private readonly key = new Uint32Array(KEY_WORDS);
+  private readonly slowKeys = new Map<string, number>();
+  private readonly fragments = new Map<string, number>();
+
+  constructor(initialCapacity = 1024) {
+    this.grow(initialCapacity);
+  }
+
+  /** Adds one decoded packet; false when it has no addresses to key a flow by. */
+  add(p: DecodedPacket, r: CaptureRecord): boolean {
+    const network = p.innerNetwork;
+    const k = this.key;
+    let swapped: boolean;
+    if (network === NETWORK_IP) {
+      const ip = p.ip[p.innerIp];
+      if (ip.isFragment) return this.addFragment(p, r);
+      const transport = p.transport;
+      if (transport === LAYER_ICMP || transport === LAYER_ICMPV6) {
+        if (p.icmp.isError) return this.addIcmpError(p, r);
+      }
+      k[0] = this.contexts.intern(p, r.interfaceIndex, p.enclosingTunnels);
+      swapped = this.ipKey(p, ip.source, ip.destination, ip.version, ip.protocol);
+    } else if (network === NETWORK_ARP) {
+      const arp = p.arp;
+      if (!arp.isEthernetIpv4) return false;
+      k[0] = this.contexts.intern(p, r.interfaceIndex, p.enclosingTunnels);
+      k[1] = (4 << 24) | (FLOW_ARP << 16);
+      k[2] = 0;
+      const a = arp.senderProtocolAddress;
+      const b = arp.targetProtocolAddress;
+      swapped = a > b;
+      k[3] = swapped ? b : a;
+      k[7] = swapped ? a : b;
+      k[4] = k[5] = k[6] = k[8] = k[9] = k[10] = k[11] = 0;
+    } else if (network === NETWORK_ETHERNET) {
+      const e = p.ethernet[p.innerEthernet];
+      k[0] = this.contexts.intern(p, r.interfaceIndex, p.enclosingTunnels);
+      k[1] = FLOW_ETHERNET << 16;
+      k[2] = e.etherType < 0x0600 ? 0 : e.etherType;
+      swapped =
+        e.sourceHigh > e.destinationHigh ||
+        (e.sourceHigh === e.destinationHigh && e.sourceLow > e.destinationLow);
+      k[3] = swapped ? e.destinationHigh : e.sourceHigh;
+      k[4] = swapped ? e.destinationLow : e.sourceLow;
+      k[7] = swapped ? e.sourceHigh : e.destinationHigh;
+      k[8] = swapped ? e.sourceLow : e.destinationLow;
+      k[5] = k[6] = k[9] = k[10] = k[11] = 0;
+    } else {
+      return false;
+    }
+    const id = this.lookup();
+    this.update(id, swapped ? 1 : A_TO_B, p, r);
+    return true;
+  }
+
+  /** Fills words 1-11 of the key for an IP packet; returns whether source is endpoint B. */
+  private ipKey(
+    p: DecodedPacket,
+    s: Uint32Array,
+    d: Uint32Array,
+    version: number,
+    protocol: number,
+  ): boolean {
+    const k = this.key;
+    let kind = FLOW_ADDRESSES;
+    let sourcePort = 0;
+    let destinationPort = 0;
+    const transport = p.transport;
+    if (transport === LAYER_TCP) {
+      kind = FLOW_PORTS;
+      sourcePort = p.tcp.sourcePort;
+      destinationPort = p.tcp.destinationPort;
+    } else if (transport === LAYER_UDP) {
+      kind = FLOW_PORTS;
+      const u = p.udp[p.transportSlot];
+      sourcePort = u.sourcePort;
+      destinationPort = u.destinationPort;
+    } else if ((transport === LAYER_ICMP || transport === LAYER_ICMPV6) && p.icmp.isEcho) {
+      kind = FLOW_ECHO;
+      sourcePort = destinationPort = p.icmp.identifier;
+    }
+    let cmp = 0;
+    for (let i = 0; i < 4 && cmp === 0; i++) cmp = s[i] < d[i] ? -1 : s[i] > d[i] ? 1 : 0;
+    if (cmp === 0) cmp = sourcePort < destinationPort ? -1 : sourcePort > destinationPort ? 1 : 0;
+    const swapped = cmp > 0;
+    const a = swapped ? d : s;
+    const b = swapped ? s : d;
+    k[1] = (version << 24) | (kind << 16) | protocol;
+    k[2] = swapped
+      ? ((destinationPort << 16) | sourcePort) >>> 0
+      : ((sourcePort << 16) | destinationPort) >>> 0;
+    k[3] = a[0];
+    k[4] = a[1];
+    k[5] = a[2];
+    k[6] = a[3];
+    k[7] = b[0];
+    k[8] = b[1];
+    k[9] = b[2];
+    k[10] = b[3];
+    k[11] = 0;
+    return swapped;
+  }
+
+  private lookup(): number {
+    const k = this.key;
+    let h = 0x6a09e667;
+    for (let i = 0; i < KEY_WORDS; i++) h = mixWord(h, k[i]);
+    h = finishHash(h, KEY_WORDS);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const keys = this.keys;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const id = slots[i] - 1;
+      if (id < 0) return this.insert(i, h);
+      const base = id * KEY_STRIDE;
+      if (
+        keys[base + K_HASH] === h &&
+        keys[base + 2] === k[2] &&
+        keys[base + 3] === k[3] &&
+        keys[base + 7] === k[7] &&
+        keys[base] === k[0] &&
+        keys[base + 1] === k[1] &&
+        keys[base + 4] === k[4] &&
+        keys[base + 5] === k[5] &&
+        keys[base + 6] === k[6] &&
+        keys[base + 8] === k[8] &&
+        keys[base + 9] === k[9] &&
+        keys[base + 10] === k[10] &&
+        keys[base + 11] === k[11]
+      ) {
+        return id;
+      }
+    }
+  }
+
+  private insert(slot: number, hash: number): number {
+    if (this.count === this.capacity) {
+      this.grow(this.capacity * 2);
+      return this.lookup();
+    }
+    const id = this.count++;
+    this.slots[slot] = id + 1;
+    const base = id * KEY_STRIDE;
+    this.keys.set(this.key, base);
+    this.keys[base + K_HASH] = hash;
+    const s = id * STAT_STRIDE;
+    const stats = this.stats;
+    stats[s + S_FIRST_SECONDS] = Infinity;
+    stats[s + S_LAST_SECONDS] = -Infinity;
+    stats[s + S_VNI] = -1;
+    stats[s + S_VNI + 1] = -1;
+    stats[s + S_EVIDENCE] = NO_EVIDENCE;
+    this.deeperVni.fill(-1, id * (MAX_TUNNELS - 1) * 2, (id + 1) * (MAX_TUNNELS - 1) * 2);
+    if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    return id;
+  }
+
+  private update(id: number, direction: number, p: DecodedPacket, r: CaptureRecord): void {
+    const stats = this.stats;
+    const s = id * STAT_STRIDE;
+    stats[s + S_PACKETS + direction]++;
+    stats[s + S_BYTES + direction] += r.originalLength;
+    // Who started it: a SYN says so best, a SYN-ACK next, else the first packet's sender.
+    let evidence = INITIATOR_FIRST_PACKET;
+    let starter = direction;
+    if (p.transport === LAYER_TCP && p.innerNetwork === NETWORK_IP) {
+      const flags = p.tcp.flags;
+      stats[s + S_TCP_FLAGS + direction] = stats[s + S_TCP_FLAGS + direction] | flags;
+      const synAck = flags & (TCP_SYN | TCP_ACK);
+      if (synAck === TCP_SYN) evidence = INITIATOR_SYN;
+      else if (synAck === (TCP_SYN | TCP_ACK)) {
+        evidence = INITIATOR_SYN_ACK;
+        starter = 1 - direction;
+      }
+    }
+    const known = stats[s + S_EVIDENCE];
+    if (known === NO_EVIDENCE || evidence > known) {
+      stats[s + S_EVIDENCE] = evidence;
+      stats[s + S_INITIATOR] = starter;
+    }
+    const tunnels = p.enclosingTunnels;
+    if (known === NO_EVIDENCE) {
+      stats[s + S_FIRST_RECORD] = r.index;
+      // Remember which way A-to-B traffic crosses each tunnel.
+      const orientation = this.contexts.orientation;
+      stats[s + S_ORIENTATION] = direction === A_TO_B ? orientation : ~orientation & ((1 << tunnels) - 1);
+    }
+    if (tunnels > 0) {
+      stats[s + S_VNI + direction] = p.tunnelVni[0];
+      if (tunnels > 1) {
+        const base = id * (MAX_TUNNELS - 1) * 2 + direction;
+        for (let t = 1; t < tunnels; t++) this.deeperVni[base + (t - 1) * 2] = p.tunnelVni[t];
+      }
+    }
+    if (r.hasTimestamp) {
+      const seconds = r.tsSeconds;
+      const nanos = r.tsNanos;
+      // Packets mostly come in time order: check the end first.
+      const lastSeconds = stats[s + S_LAST_SECONDS];
+      if (seconds > lastSeconds || (seconds === lastSeconds && nanos > stats[s + S_LAST_NANOS])) {
+        stats[s + S_LAST_SECONDS] = seconds;
+        stats[s + S_LAST_NANOS] = nanos;
+      }
+      const firstSeconds = stats[s + S_FIRST_SECONDS];
+      if (seconds < firstSeconds || (seconds === firstSeconds && nanos < stats[s + S_FIRST_NANOS])) {
+        stats[s + S_FIRST_SECONDS] = seconds;
+        stats[s + S_FIRST_NANOS] = nanos;
+      }
+    }
+  }
+
+  /**
+   * Fragments: the first one carries the ports and finds its flow as usual; later ones are
+   * sent to the same flow by (addresses, identification, protocol). Rare, so string keys.
+   */
+  private addFragment(p: DecodedPacket, r: CaptureRecord): boolean {
+    const ip = p.ip[p.innerIp];
+    const k = this.key;
+    const fragmentKey = `${p.enclosingTunnels}|${r.interfaceIndex}|${p.linkInterface}|${ip.version}|${ip.source.join('.')}|${ip.destination.join('.')}|${ip.identification}|${ip.protocol}`;
+    k[0] = this.contexts.intern(p, r.interfaceIndex, p.enclosingTunnels);
+    let swapped: boolean;
+    if (ip.fragmentOffset === 0) {
+      swapped = this.ipKey(p, ip.source, ip.destination, ip.version, ip.protocol);
+      const id = this.lookup();
+      if (this.fragments.size >= MAX_PENDING_FRAGMENTS) this.fragments.clear();
+      this.fragments.set(fragmentKey, id * 2 + (swapped ? 1 : 0));
+      this.update(id, swapped ? 1 : 0, p, r);
+      return true;
+    }
+    const known = this.fragments.get(fragmentKey);
+    if (known !== undefined) {
+      this.update(known >> 1, known & 1, p, r);
+      return true;
+    }
+    // The first fragment was not seen: a flow by addresses and protocol.
+    const saved = p.transport;
+    p.transport = 0;
+    swapped = this.ipKey(p, ip.source, ip.destination, ip.version, ip.protocol);
+    p.transport = saved;
+    const id = this.lookup();
+    this.update(id, swapped ? 1 : 0, p, r);
+    return true;
+  }
+
+  /** ICMP errors: a flow of their own per (addresses, type, code, quoted packet). Rare: string keys. */
+  private addIcmpError(p: DecodedPacket, r: CaptureRecord): boolean {
+    const ip = p.ip[p.innerIp];
+    const icmp = p.icmp;
+    const q = icmp.quoted;
+    const context = this.contexts.intern(p, r.interfaceIndex, p.enclosingTunnels);
+    const quote = icmp.hasQuote
+      ? `${q.version}|${q.source.join('.')}|${q.destination.join('.')}|${q.protocol}|${icmp.hasQuotedPorts ? `${icmp.quotedSourcePort}|${icmp.quotedDestinationPort}` : ''}`
+      : '';
+    const slowKey = `${context}|${ip.version}|${ip.source.join('.')}|${ip.destination.join('.')}|${icmp.type}|${icmp.code}|${quote}`;
+    let id = this.slowKeys.get(slowKey);
+    if (id === undefined) {
+      // A key no other flow can have: kind FLOW_ICMP_ERROR and a serial number.
+      const k = this.key;
+      k[0] = context;
+      k[1] =
+        (ip.version << 24) |
+        (FLOW_ICMP_ERROR << 16) |
+        (ip.version === 4 ? IP_PROTOCOL_ICMP : IP_PROTOCOL_ICMPV6);
+      k[2] = 0;
+      for (let i = 0; i < 4; i++) {
+        k[3 + i] = ip.source[i];
+        k[7 + i] = ip.destination[i];
+      }
+      k[11] = this.slowKeys.size + 1;
+      id = this.lookup();
+      this.slowKeys.set(slowKey, id);
+      this.icmpErrors.set(id, {
+        type: icmp.type,
+        code: icmp.code,
+        quotedVersion: icmp.hasQuote ? q.version : 0,
+        quotedSource: q.source.slice(),
+        quotedDestination: q.destination.slice(),
+        quotedProtocol: icmp.hasQuote ? q.protocol : -1,
+        quotedSourcePort: icmp.quotedSourcePort,
+        quotedDestinationPort: icmp.quotedDestinationPort,
+        hasQuotedPorts: icmp.hasQuotedPorts,
+      });
+    }
+    // Endpoint A is the error's sender by construction.
+    this.update(id, A_TO_B, p, r);
+    return true;
+  }
+
+  /** Key word w of flow id. */
+  keyWord(id: number, w: number): number {
+    return this.keys[id * KEY_STRIDE + w];
+  }
+
+  /** Copies endpoint A's (side 0) or B's (side 1) address words into `out`. */
+  address(id: number, side: number, out: Uint32Array): Uint32Array {
+    const base = id * KEY_STRIDE + (side === 0 ? 3 : 7);
+    for (let i = 0; i < 4; i++) out[i] = this.keys[base + i];
+    return out;
+  }
+
+  port(id: number, side: number): number {
+    const ports = this.keys[id * KEY_STRIDE + 2];
+    return side === 0 ? ports >>> 16 : ports & 0xffff;
+  }
+
+  kind(id: number): number {
+    return (this.keys[id * KEY_STRIDE + 1] >>> 16) & 0xff;
+  }
+
+  ipVersion(id: number): number {
+    return this.keys[id * KEY_STRIDE + 1] >>> 24;
+  }
+
+  ipProtocol(id: number): number {
+    return this.keys[id * KEY_STRIDE + 1] & 0xffff;
+  }
+
+  contextOf(id: number): number {
+    return this.keys[id * KEY_STRIDE];
+  }
+
+  /** Packets sent by endpoint `side` (0 = A, 1 = B). */
+  packetsFrom(id: number, side: number): number {
+    return this.stats[id * STAT_STRIDE + S_PACKETS + side];
+  }
+
+  /** Original (on-the-wire) bytes sent by endpoint `side`. */
+  bytesFrom(id: number, side: number): number {
+    return this.stats[id * STAT_STRIDE + S_BYTES + side];
+  }
+
+  tcpFlagsFrom(id: number, side: number): number {
+    return this.stats[id * STAT_STRIDE + S_TCP_FLAGS + side];
+  }
+
+  /** The endpoint that started the flow: 0 = A, 1 = B. */
+  initiator(id: number): number {
+    return this.stats[id * STAT_STRIDE + S_INITIATOR];
+  }
+
+  /** Earliest and latest timestamp: seconds (±Infinity when none) and nanoseconds. */
+  firstSeconds(id: number): number {
+    return this.stats[id * STAT_STRIDE + S_FIRST_SECONDS];
+  }
+
+  firstNanos(id: number): number {
+    return this.stats[id * STAT_STRIDE + S_FIRST_NANOS];
+  }
+
+  lastSeconds(id: number): number {
+    return this.stats[id * STAT_STRIDE + S_LAST_SECONDS];
+  }
+
+  lastNanos(id: number): number {
+    return this.stats[id * STAT_STRIDE + S_LAST_NANOS];
+  }
+
+  /** Record index of the flow's first packet in its capture. */
+  firstRecord(id: number): number {
+    return this.stats[id * STAT_STRIDE + S_FIRST_RECORD];
+  }
+
+  /** Bit t set when A-to-B packets leave tunnel t's context `high` endpoint. */
+  outerOrientation(id: number): number {
+    return this.stats[id * STAT_STRIDE + S_ORIENTATION];
+  }
+
+  /** VNI (or GRE key) seen at tunnel `level` in packets from endpoint `side`; -1 when none. */
+  vni(id: number, level: number, side: number): number {
+    if (level === 0) return this.stats[id * STAT_STRIDE + S_VNI + side];
+    return this.deeperVni[(id * (MAX_TUNNELS - 1) + level - 1) * 2 + side];
+  }
+
+  private grow(capacity: number): void {
+    this.capacity = capacity;
+    this.keys = growU32(this.keys, capacity * KEY_STRIDE);
+    this.stats = growF64(this.stats, capacity * STAT_STRIDE);
+    this.deeperVni = growI32(this.deeperVni, capacity * (MAX_TUNNELS - 1) * 2);
+    const size = Math.max(this.slots.length, capacity * 2);
+    if (size !== this.slots.length) this.rehash(size);
+  }
+
+  private rehash(size: number): void {
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let id = 0; id < this.count; id++) {
+      let i = this.keys[id * KEY_STRIDE + K_HASH] & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = id + 1;
+    }
+    this.slots = slots;
+  }
+}
+
+function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(n);
+  b.set(a.subarray(0, Math.min(a.length, n)));
+  return b;
+}
+function growI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a.subarray(0, Math.min(a.length, n)));
+  return b;
+}
+function growF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a.subarray(0, Math.min(a.length, n)));
+  return b;
+}

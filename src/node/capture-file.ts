@@ -1,0 +1,123 @@
+import { open, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+
+/** Read size for uncompressed files: one reused buffer small enough to stay in the L2 cache while it is framed and decoded. */
+export const DEFAULT_CHUNK_SIZE = 512 * 1024;
+const GZIP_CHUNK_SIZE = 1024 * 1024;
+
+export interface CaptureFileInfo {
+  path: string;
+  /** Size on disk (compressed size for gzip). */
+  size: number;
+  compressed: boolean;
+  /** Bytes handed to onChunk (the uncompressed size). */
+  bytesRead: number;
+  /** Set when the gzip stream was cut or damaged; the bytes before it were delivered. */
+  decompressError: string | null;
+}
+
+export interface ReadOptions {
+  chunkSize?: number;
+  signal?: AbortSignal;
+}
+
+/** A file that could not be opened or read at all, with a message naming it. */
+export class CaptureFileError extends Error {
+  override readonly name = 'CaptureFileError';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Streams a capture file's bytes to `onChunk`, decompressing gzip (recognised by its magic
+ * number, not its name). Each chunk is valid only during the call: the buffer is reused.
+ */
+export async function readCaptureFile(
+  path: string,
+  onChunk: (chunk: Uint8Array) => void,
+  options: ReadOptions = {},
+): Promise<CaptureFileInfo> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new CaptureFileError(path, `cannot open ${path}: ${describeError(error)}`);
+  }
+  try {
+    const { size } = await handle.stat();
+    const head = new Uint8Array(2);
+    const { bytesRead: headLength } = await handle.read(head, 0, 2, 0);
+    if (headLength === 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      await handle.close();
+      handle = undefined;
+      return await readGzip(path, size, onChunk, options);
+    }
+    const chunkSize = Math.max(1, Math.min(options.chunkSize ?? DEFAULT_CHUNK_SIZE, Math.max(size, 1)));
+    const buffer = new Uint8Array(chunkSize);
+    let total = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, chunkSize, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      onChunk(bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead));
+    }
+    return { path, size, compressed: false, bytesRead: total, decompressError: null };
+  } catch (error) {
+    if (error instanceof CaptureFileError || isAbort(error)) throw error;
+    throw new CaptureFileError(path, `cannot read ${path}: ${describeError(error)}`);
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function readGzip(
+  path: string,
+  size: number,
+  onChunk: (chunk: Uint8Array) => void,
+  options: ReadOptions,
+): Promise<CaptureFileInfo> {
+  const gunzip = createGunzip({ chunkSize: Math.min(options.chunkSize ?? GZIP_CHUNK_SIZE, GZIP_CHUNK_SIZE) });
+  const source = createReadStream(path, { highWaterMark: GZIP_CHUNK_SIZE });
+  source.on('error', (error) => gunzip.destroy(error));
+  source.pipe(gunzip);
+  let total = 0;
+  let decompressError: string | null = null;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      options.signal?.throwIfAborted();
+      total += chunk.length;
+      onChunk(chunk);
+    }
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    // A gzip cut short (the capture was copied while still being written) is like a cut capture.
+    decompressError = `the gzip stream ends early or is damaged after ${total} uncompressed bytes: ${describeError(error)}`;
+  } finally {
+    source.destroy();
+  }
+  return { path, size, compressed: true, bytesRead: total, decompressError };
+}
+
+export async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+function describeError(error: unknown): string {
+  if (error && typeof error === 'object' && 'code' in error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') return 'no such file';
+    if (code === 'EISDIR') return 'it is a directory';
+    if (code === 'EACCES') return 'permission denied';
+  }
+  return error instanceof Error ? error.message : String(error);
+}

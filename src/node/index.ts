@@ -1,0 +1,8 @@
+export {
+  readCaptureFile,
+  CaptureFileError,
+  DEFAULT_CHUNK_SIZE,
+  type CaptureFileInfo,
+  type ReadOptions,
+} from './capture-file.js';
+export { analyzeFile, fileFlows, type AnalyzedFile } from './analyze-file.js';
