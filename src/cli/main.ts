@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import {
   ANALYSIS_SCHEMA,
-  type AnalysisDocument,
   type CaptureSummary,
   type FlowSummary,
 } from '../core/analysis/index.js';
-import { analyzeFile, CaptureFileError, fileFlows, type AnalyzedFile } from '../node/index.js';
+import { analyzeFile, CaptureFileError, fileFlows, flowWriter, type AnalyzedFile } from '../node/index.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { formatBytes, formatCount, renderFlowsTable } from './format.js';
 
@@ -35,15 +34,22 @@ Exit status: 0 when every file was read (warnings allowed), 1 when a file could 
 read at all, 2 for bad usage.
 `;
 
-interface Io {
-  stdout: (text: string) => void;
+export interface Io {
+  /** Resolves once the text may be followed by more (backpressure on pipes). */
+  stdout: (text: string) => void | Promise<void>;
   stderr: (text: string) => void;
 }
 
 const defaultIo: Io = {
-  stdout: (text) => process.stdout.write(text),
+  stdout: (text) => {
+    if (process.stdout.write(text)) return;
+    return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+  },
   stderr: (text) => process.stderr.write(text),
 };
+
+/** Flows per write: enough text to amortise a write, little enough to keep memory flat. */
+const FLOWS_PER_WRITE = 2000;
 
 /** Runs the CLI; resolves to the exit status. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -88,12 +94,7 @@ async function analyze(args: ParsedArgs, io: Io): Promise<number> {
     }
   }
   if (args.json) {
-    const document: AnalysisDocument = {
-      schema: ANALYSIS_SCHEMA,
-      captures: files.map((f) => f.summary),
-      flows: files.flatMap((f) => fileFlows(f)),
-    };
-    io.stdout(`${JSON.stringify(document)}\n`);
+    await writeDocument(files, io);
     return status;
   }
   for (const file of files) {
@@ -101,6 +102,29 @@ async function analyze(args: ParsedArgs, io: Io): Promise<number> {
     io.stdout(renderCapture(file.summary, fileFlows(file), args.top));
   }
   return status;
+}
+
+/**
+ * The podpath.analysis/v1 document, streamed: the same text JSON.stringify would give for
+ * { schema, captures, flows }, written a batch of flows at a time so a million flows never
+ * sit in memory as one string.
+ */
+async function writeDocument(files: AnalyzedFile[], io: Io): Promise<void> {
+  await io.stdout(
+    `{"schema":"${ANALYSIS_SCHEMA}","captures":${JSON.stringify(files.map((f) => f.summary))},"flows":[`,
+  );
+  let first = true;
+  for (const file of files) {
+    const writer = flowWriter(file);
+    const count = file.analysis.flows.count;
+    for (let start = 0; start < count; start += FLOWS_PER_WRITE) {
+      const batch: string[] = [];
+      for (let id = start; id < Math.min(count, start + FLOWS_PER_WRITE); id++) batch.push(writer.flow(id));
+      await io.stdout(`${first ? '' : ','}${batch.join(',')}`);
+      first = false;
+    }
+  }
+  await io.stdout(']}\n');
 }
 
 function renderCapture(c: CaptureSummary, flows: FlowSummary[], top: number): string {

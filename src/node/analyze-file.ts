@@ -1,6 +1,8 @@
 import { basename } from 'node:path';
 import {
   CaptureAnalysis,
+  FlowJsonWriter,
+  type FlowReportOptions,
   flowSummaries,
   type AnalysisOptions,
   type CaptureSummary,
@@ -32,14 +34,23 @@ export async function analyzeFile(
   return { analysis, info, summary, name };
 }
 
-/** The flows of an analyzed file in the JSON contract's shape. */
-export function fileFlows(file: AnalyzedFile): FlowSummary[] {
+function reportOptions(file: AnalyzedFile): FlowReportOptions {
   const interfaces = file.analysis.reader.interfaces;
-  const withInterfaces = interfaces.length > 1 || interfaces.some((i) => i.linkType === LINKTYPE_LINUX_SLL2);
-  return flowSummaries(file.analysis.flows, {
+  return {
     capture: file.name,
     interfaces,
     precisionDigits: file.analysis.precisionDigits(),
-    withInterfaces,
-  });
+    // Flows name their interface when there is a choice: several interfaces, or SLL2's ifindex.
+    withInterfaces: interfaces.length > 1 || interfaces.some((i) => i.linkType === LINKTYPE_LINUX_SLL2),
+  };
+}
+
+/** The flows of an analyzed file in the JSON contract's shape. */
+export function fileFlows(file: AnalyzedFile): FlowSummary[] {
+  return flowSummaries(file.analysis.flows, reportOptions(file));
+}
+
+/** Writes the file's flows as JSON text one at a time (for large outputs). */
+export function flowWriter(file: AnalyzedFile): FlowJsonWriter {
+  return new FlowJsonWriter(file.analysis.flows, reportOptions(file));
 }

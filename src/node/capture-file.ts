@@ -58,14 +58,30 @@ export async function readCaptureFile(
       return await readGzip(path, size, onChunk, options);
     }
     const chunkSize = Math.max(1, Math.min(options.chunkSize ?? DEFAULT_CHUNK_SIZE, Math.max(size, 1)));
-    const buffer = new Uint8Array(chunkSize);
+    // Two buffers: the next read runs on libuv's thread pool while this one is decoded, so
+    // reading and decoding overlap on two cores.
+    const buffers = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)];
+    let which = 0;
+    let position = 0;
     let total = 0;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const { bytesRead } = await handle.read(buffer, 0, chunkSize, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      onChunk(bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead));
+    const file = handle;
+    let pending: Promise<{ bytesRead: number }> | null = file.read(buffers[0], 0, chunkSize, 0);
+    try {
+      for (;;) {
+        const { bytesRead }: { bytesRead: number } = await pending;
+        pending = null;
+        if (bytesRead === 0) break;
+        const current = buffers[which];
+        position += bytesRead;
+        total += bytesRead;
+        which ^= 1;
+        options.signal?.throwIfAborted();
+        pending = file.read(buffers[which], 0, chunkSize, position);
+        onChunk(bytesRead === chunkSize ? current : current.subarray(0, bytesRead));
+      }
+    } finally {
+      // Never close the file under a read still in flight (after an error or abort).
+      if (pending !== null) await pending.catch(() => undefined);
     }
     return { path, size, compressed: false, bytesRead: total, decompressError: null };
   } catch (error) {

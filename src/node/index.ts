@@ -5,4 +5,4 @@ export {
   type CaptureFileInfo,
   type ReadOptions,
 } from './capture-file.js';
-export { analyzeFile, fileFlows, type AnalyzedFile } from './analyze-file.js';
+export { analyzeFile, fileFlows, flowWriter, type AnalyzedFile } from './analyze-file.js';

@@ -8,7 +8,7 @@ import {
   FLOW_PORTS,
   type FlowTable,
 } from '../flow/index.js';
-import type { Encapsulation, Endpoint, FlowSummary } from './types.js';
+import type { FlowSummary } from './types.js';
 
 const IP_PROTOCOL_NAMES: Record<number, string> = {
   1: 'icmp',
@@ -60,114 +60,132 @@ export interface FlowReportOptions {
 }
 
 /**
- * The flows of one capture in the JSON contract's shape, oriented by initiator: `src` is
- * whoever started the conversation (the SYN sender for TCP, else the first packet's sender).
+ * Writes flows as the JSON contract's text directly: a capture can hold a million flows, and
+ * building an object per flow to stringify it cost more than reading the capture. Strings
+ * that repeat (the capture name, each context's interface and tunnel endpoints) are made once.
+ * `flowSummary` parses this same text, so the objects and the JSON cannot disagree.
  */
+export class FlowJsonWriter {
+  private readonly captureJson: string;
+  private readonly contextCache = new Map<number, { interfaceJson: string; low: string[]; high: string[] }>();
+  private readonly words = new Uint32Array(4);
+
+  constructor(
+    private readonly table: FlowTable,
+    private readonly options: FlowReportOptions,
+  ) {
+    this.captureJson = JSON.stringify(options.capture);
+  }
+
+  /** The JSON text of flow `id`, oriented by initiator: `src` started the conversation. */
+  flow(id: number): string {
+    const table = this.table;
+    const kind = table.kind(id);
+    const protocol = table.ipProtocol(id);
+    const src = table.initiator(id);
+    const dst = 1 - src;
+    let name: string;
+    if (kind === FLOW_ETHERNET) name = etherTypeName(table.port(id, 1));
+    else if (kind === FLOW_ARP) name = 'arp';
+    else name = ipProtocolName(protocol);
+    // The table counts by sender: packets to src are those dst sent.
+    const packetsFromSrc = table.packetsFrom(id, src);
+    const packetsToSrc = table.packetsFrom(id, dst);
+    const bytesFromSrc = table.bytesFrom(id, src);
+    const bytesToSrc = table.bytesFrom(id, dst);
+    const digits = this.options.precisionDigits;
+    const first = table.firstSeconds(id);
+    const last = table.lastSeconds(id);
+    const context = this.context(table.contextOf(id));
+    let json =
+      `{"capture":${this.captureJson},"protocol":"${name}","src":${this.endpoint(id, src, kind)},"dst":${this.endpoint(id, dst, kind)}` +
+      `,"packets":${packetsFromSrc + packetsToSrc},"bytes":${bytesFromSrc + bytesToSrc},"packetsToSrc":${packetsToSrc},"bytesToSrc":${bytesToSrc}` +
+      `,"start":${Number.isFinite(first) ? `"${formatTimestamp(first, table.firstNanos(id), digits)}"` : 'null'}` +
+      `,"end":${Number.isFinite(last) ? `"${formatTimestamp(last, table.lastNanos(id), digits)}"` : 'null'}` +
+      `,"interface":${context.interfaceJson},"encapsulation":${this.encapsulation(id, src, context)}`;
+    if (kind === FLOW_ECHO) json += `,"icmp":{"id":${table.port(id, 0)}}`;
+    else if (kind === FLOW_ICMP_ERROR) json += this.icmpError(id);
+    if (kind === FLOW_PORTS && protocol === 6) {
+      json += `,"tcpFlags":{"src":"${tcpFlagLetters(table.tcpFlagsFrom(id, src))}","dst":"${tcpFlagLetters(table.tcpFlagsFrom(id, dst))}"}`;
+    }
+    return `${json}}`;
+  }
+
+  private endpoint(id: number, side: number, kind: number): string {
+    const words = this.table.address(id, side, this.words);
+    if (kind === FLOW_ETHERNET) return `{"mac":"${formatMac(words[0], words[1])}"}`;
+    const ip = formatIp(kind === FLOW_ARP ? 4 : this.table.ipVersion(id), words);
+    return kind === FLOW_PORTS ? `{"ip":"${ip}","port":${this.table.port(id, side)}}` : `{"ip":"${ip}"}`;
+  }
+
+  private context(contextId: number): { interfaceJson: string; low: string[]; high: string[] } {
+    let cached = this.contextCache.get(contextId);
+    if (cached !== undefined) return cached;
+    const context = this.table.contexts.contexts[contextId];
+    let interfaceJson = 'null';
+    if (this.options.withInterfaces) {
+      if (context.linkInterface >= 0) interfaceJson = `{"index":${context.linkInterface},"name":null}`;
+      else {
+        const iface = this.options.interfaces[context.captureInterface];
+        interfaceJson = `{"index":${context.captureInterface},"name":${JSON.stringify(iface?.name ?? null)}}`;
+      }
+    }
+    cached = {
+      interfaceJson,
+      low: context.tunnels.map((t) => formatIp(t.ipVersion, t.low)),
+      high: context.tunnels.map((t) => formatIp(t.ipVersion, t.high)),
+    };
+    this.contextCache.set(contextId, cached);
+    return cached;
+  }
+
+  private encapsulation(id: number, src: number, cached: { low: string[]; high: string[] }): string {
+    const tunnels = this.table.contexts.contexts[this.table.contextOf(id)].tunnels;
+    if (tunnels.length === 0) return '[]';
+    const orientation = this.table.outerOrientation(id);
+    const parts: string[] = [];
+    for (let t = 0; t < tunnels.length && t < MAX_TUNNELS; t++) {
+      // Bit t: A-to-B packets leave from `high`; the initiator's packets go A-to-B when src is A.
+      const fromHigh = ((orientation >>> t) & 1) === 1;
+      const initiatorFromHigh = src === 0 ? fromHigh : !fromHigh;
+      const vni = this.table.vni(id, t, src);
+      const vniReply = this.table.vni(id, t, 1 - src);
+      const tunnel = tunnels[t];
+      const outerSrc = initiatorFromHigh ? cached.high[t] : cached.low[t];
+      const outerDst = initiatorFromHigh ? cached.low[t] : cached.high[t];
+      parts.push(
+        `{"type":"${TUNNEL_NAMES[tunnel.type]}","vni":${vni >= 0 ? vni : 'null'},"vniReply":${vniReply >= 0 ? vniReply : 'null'}` +
+          `,"udpPort":${tunnel.udpPort > 0 ? tunnel.udpPort : 'null'},"outer":{"src":"${outerSrc}","dst":"${outerDst}"}}`,
+      );
+    }
+    return `[${parts.join(',')}]`;
+  }
+
+  private icmpError(id: number): string {
+    const detail = this.table.icmpErrors.get(id);
+    if (detail === undefined) return '';
+    let quotes = '';
+    if (detail.quotedVersion !== 0) {
+      quotes =
+        `,"quotes":{"src":"${formatIp(detail.quotedVersion, detail.quotedSource)}","dst":"${formatIp(detail.quotedVersion, detail.quotedDestination)}"` +
+        `,"protocol":"${ipProtocolName(detail.quotedProtocol)}"` +
+        (detail.hasQuotedPorts
+          ? `,"srcPort":${detail.quotedSourcePort},"dstPort":${detail.quotedDestinationPort}`
+          : '') +
+        '}';
+    }
+    return `,"icmp":{"type":${detail.type},"code":${detail.code}${quotes}}`;
+  }
+}
+
+/** All flows of one capture as objects (for the readable output and the app; scripts get the text). */
 export function flowSummaries(table: FlowTable, options: FlowReportOptions): FlowSummary[] {
+  const writer = new FlowJsonWriter(table, options);
   const out: FlowSummary[] = new Array(table.count);
-  for (let id = 0; id < table.count; id++) out[id] = flowSummary(table, id, options);
+  for (let id = 0; id < table.count; id++) out[id] = JSON.parse(writer.flow(id)) as FlowSummary;
   return out;
 }
 
 export function flowSummary(table: FlowTable, id: number, options: FlowReportOptions): FlowSummary {
-  const kind = table.kind(id);
-  const version = table.ipVersion(id);
-  const protocol = table.ipProtocol(id);
-  // Side indexes: the initiator is src.
-  const src = table.initiator(id);
-  const dst = 1 - src;
-  const words = new Uint32Array(4);
-  const endpoint = (side: number): Endpoint => {
-    table.address(id, side, words);
-    if (kind === FLOW_ETHERNET) return { mac: formatMac(words[0], words[1]) };
-    const e: Endpoint = { ip: formatIp(kind === FLOW_ARP ? 4 : version, words) };
-    if (kind === FLOW_PORTS) e.port = table.port(id, side);
-    return e;
-  };
-  let name: string;
-  if (kind === FLOW_ETHERNET) name = etherTypeName(table.port(id, 1));
-  else if (kind === FLOW_ARP) name = 'arp';
-  else name = ipProtocolName(protocol);
-  // Direction d in the table is "from side d"; packets to src are those sent by dst.
-  const packetsFromSrc = table.packetsFrom(id, src);
-  const packetsToSrc = table.packetsFrom(id, dst);
-  const bytesFromSrc = table.bytesFrom(id, src);
-  const bytesToSrc = table.bytesFrom(id, dst);
-  const digits = options.precisionDigits;
-  const flow: FlowSummary = {
-    capture: options.capture,
-    protocol: name,
-    src: endpoint(src),
-    dst: endpoint(dst),
-    packets: packetsFromSrc + packetsToSrc,
-    bytes: bytesFromSrc + bytesToSrc,
-    packetsToSrc,
-    bytesToSrc,
-    start: Number.isFinite(table.firstSeconds(id))
-      ? formatTimestamp(table.firstSeconds(id), table.firstNanos(id), digits)
-      : null,
-    end: Number.isFinite(table.lastSeconds(id))
-      ? formatTimestamp(table.lastSeconds(id), table.lastNanos(id), digits)
-      : null,
-    interface: null,
-    encapsulation: encapsulation(table, id, src),
-  };
-  const context = table.contexts.contexts[table.contextOf(id)];
-  if (options.withInterfaces) {
-    if (context.linkInterface >= 0) flow.interface = { index: context.linkInterface, name: null };
-    else {
-      const iface = options.interfaces[context.captureInterface];
-      flow.interface = { index: context.captureInterface, name: iface?.name ?? null };
-    }
-  }
-  if (kind === FLOW_ECHO) flow.icmp = { id: table.port(id, 0) };
-  if (kind === FLOW_ICMP_ERROR) {
-    const detail = table.icmpErrors.get(id);
-    if (detail !== undefined) {
-      flow.icmp = { type: detail.type, code: detail.code };
-      if (detail.quotedVersion !== 0) {
-        const quotes: NonNullable<FlowSummary['icmp']>['quotes'] = {
-          src: formatIp(detail.quotedVersion, detail.quotedSource),
-          dst: formatIp(detail.quotedVersion, detail.quotedDestination),
-          protocol: ipProtocolName(detail.quotedProtocol),
-        };
-        if (detail.hasQuotedPorts) {
-          quotes.srcPort = detail.quotedSourcePort;
-          quotes.dstPort = detail.quotedDestinationPort;
-        }
-        flow.icmp.quotes = quotes;
-      }
-    }
-  }
-  if (kind === FLOW_PORTS && protocol === 6) {
-    flow.tcpFlags = {
-      src: tcpFlagLetters(table.tcpFlagsFrom(id, src)),
-      dst: tcpFlagLetters(table.tcpFlagsFrom(id, dst)),
-    };
-  }
-  return flow;
-}
-
-function encapsulation(table: FlowTable, id: number, src: number): Encapsulation[] {
-  const context = table.contexts.contexts[table.contextOf(id)];
-  const out: Encapsulation[] = [];
-  const orientation = table.outerOrientation(id);
-  for (let t = 0; t < context.tunnels.length && t < MAX_TUNNELS; t++) {
-    const tunnel = context.tunnels[t];
-    // Bit t: A-to-B packets leave from `high`. The initiator's packets go A-to-B when src is A.
-    const fromHigh = ((orientation >>> t) & 1) === 1;
-    const initiatorFromHigh = src === 0 ? fromHigh : !fromHigh;
-    const low = formatIp(tunnel.ipVersion, tunnel.low);
-    const high = formatIp(tunnel.ipVersion, tunnel.high);
-    const vniForward = table.vni(id, t, src);
-    const vniReply = table.vni(id, t, 1 - src);
-    out.push({
-      type: TUNNEL_NAMES[tunnel.type],
-      vni: vniForward >= 0 ? vniForward : null,
-      vniReply: vniReply >= 0 ? vniReply : null,
-      udpPort: tunnel.udpPort > 0 ? tunnel.udpPort : null,
-      outer: initiatorFromHigh ? { src: high, dst: low } : { src: low, dst: high },
-    });
-  }
-  return out;
+  return JSON.parse(new FlowJsonWriter(table, options).flow(id)) as FlowSummary;
 }

@@ -1,5 +1,6 @@
 export { CaptureAnalysis, describeStop, type AnalysisOptions } from './capture-analysis.js';
 export {
+  FlowJsonWriter,
   flowSummaries,
   flowSummary,
   ipProtocolName,
