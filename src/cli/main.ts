@@ -1,9 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  ANALYSIS_SCHEMA,
-  type CaptureSummary,
-  type FlowSummary,
-} from '../core/analysis/index.js';
+import { ANALYSIS_SCHEMA, type CaptureSummary, type FlowSummary, JsonBytes } from '../core/analysis/index.js';
 import { analyzeFile, CaptureFileError, fileFlows, flowWriter, type AnalyzedFile } from '../node/index.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { formatBytes, formatCount, renderFlowsTable } from './format.js';
@@ -35,21 +31,25 @@ read at all, 2 for bad usage.
 `;
 
 export interface Io {
-  /** Resolves once the text may be followed by more (backpressure on pipes). */
+  /** Resolves once the output may be followed by more (backpressure on pipes). */
   stdout: (text: string) => void | Promise<void>;
+  stdoutBytes: (bytes: Uint8Array) => void | Promise<void>;
   stderr: (text: string) => void;
 }
 
+function write(chunk: string | Uint8Array): void | Promise<void> {
+  if (process.stdout.write(chunk)) return;
+  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+}
+
 const defaultIo: Io = {
-  stdout: (text) => {
-    if (process.stdout.write(text)) return;
-    return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
-  },
+  stdout: write,
+  stdoutBytes: write,
   stderr: (text) => process.stderr.write(text),
 };
 
-/** Flows per write: enough text to amortise a write, little enough to keep memory flat. */
-const FLOWS_PER_WRITE = 2000;
+/** Bytes per write: enough to amortise a write, little enough to keep memory flat. */
+const WRITE_BYTES = 1 << 20;
 
 /** Runs the CLI; resolves to the exit status. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -110,21 +110,27 @@ async function analyze(args: ParsedArgs, io: Io): Promise<number> {
  * sit in memory as one string.
  */
 async function writeDocument(files: AnalyzedFile[], io: Io): Promise<void> {
-  await io.stdout(
-    `{"schema":"${ANALYSIS_SCHEMA}","captures":${JSON.stringify(files.map((f) => f.summary))},"flows":[`,
-  );
+  const out = new JsonBytes(WRITE_BYTES * 2);
+  out.ascii(`{"schema":"${ANALYSIS_SCHEMA}","captures":`);
+  out.utf8(JSON.stringify(files.map((f) => f.summary)));
+  out.ascii(',"flows":[');
   let first = true;
   for (const file of files) {
     const writer = flowWriter(file);
     const count = file.analysis.flows.count;
-    for (let start = 0; start < count; start += FLOWS_PER_WRITE) {
-      const batch: string[] = [];
-      for (let id = start; id < Math.min(count, start + FLOWS_PER_WRITE); id++) batch.push(writer.flow(id));
-      await io.stdout(`${first ? '' : ','}${batch.join(',')}`);
+    for (let id = 0; id < count; id++) {
+      if (!first) out.byte(44);
       first = false;
+      writer.write(id, out);
+      if (out.length >= WRITE_BYTES) {
+        // The sink may keep the bytes (a pipe writes later): hand it a copy, reuse the buffer.
+        await io.stdoutBytes(out.view().slice());
+        out.clear();
+      }
     }
   }
-  await io.stdout(']}\n');
+  out.ascii(']}\n');
+  await io.stdoutBytes(out.view().slice());
 }
 
 function renderCapture(c: CaptureSummary, flows: FlowSummary[], top: number): string {

@@ -1,14 +1,6 @@
 import { basename } from 'node:path';
-import {
-  CaptureAnalysis,
-  FlowJsonWriter,
-  type FlowReportOptions,
-  flowSummaries,
-  type AnalysisOptions,
-  type CaptureSummary,
-  type FlowSummary,
-} from '../core/analysis/index.js';
-import { LINKTYPE_LINUX_SLL2 } from '../core/capture/index.js';
+import { CaptureAnalysis, FlowJsonWriter, type FlowReportOptions, flowSummaries, type AnalysisOptions, type CaptureSummary, type FlowSummary } from '../core/analysis/index.js';
+import { LinkType } from '../core/capture/index.js';
 import { readCaptureFile, type CaptureFileInfo, type ReadOptions } from './capture-file.js';
 
 export interface AnalyzedFile {
@@ -41,7 +33,7 @@ function reportOptions(file: AnalyzedFile): FlowReportOptions {
     interfaces,
     precisionDigits: file.analysis.precisionDigits(),
     // Flows name their interface when there is a choice: several interfaces, or SLL2's ifindex.
-    withInterfaces: interfaces.length > 1 || interfaces.some((i) => i.linkType === LINKTYPE_LINUX_SLL2),
+    withInterfaces: interfaces.length > 1 || interfaces.some((i) => i.linkType === LinkType.LINUX_SLL2),
   };
 }
 

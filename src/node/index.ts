@@ -1,8 +1,2 @@
-export {
-  readCaptureFile,
-  CaptureFileError,
-  DEFAULT_CHUNK_SIZE,
-  type CaptureFileInfo,
-  type ReadOptions,
-} from './capture-file.js';
+export { readCaptureFile, CaptureFileError, DEFAULT_CHUNK_SIZE, type CaptureFileInfo, type ReadOptions } from './capture-file.js';
 export { analyzeFile, fileFlows, flowWriter, type AnalyzedFile } from './analyze-file.js';

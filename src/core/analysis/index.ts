@@ -7,4 +7,5 @@ export {
   etherTypeName,
   type FlowReportOptions,
 } from './flow-report.js';
+export { JsonBytes, asciiBytes } from './json-bytes.js';
 export * from './types.js';

@@ -4,5 +4,5 @@ export { PcapngReader, packetComments, packetDirection } from './pcapng.js';
 export { CaptureRecord } from './types.js';
 export type { CaptureFormat, CaptureIssue, CaptureIssueKind, InterfaceInfo, RecordSource } from './types.js';
 export * from './link-types.js';
-export { formatTimestamp, precisionDigits } from './timestamp.js';
+export { formatTimestamp, isIsoSecond, precisionDigits, wholeSecond } from './timestamp.js';
 export { utf8 } from './text.js';

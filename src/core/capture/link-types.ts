@@ -2,17 +2,19 @@
  * Link-layer header types as pcap and pcapng record them.
  * https://www.tcpdump.org/linktypes.html
  */
-export const LINKTYPE_NULL = 0;
-export const LINKTYPE_ETHERNET = 1;
-export const LINKTYPE_RAW_OPENBSD = 12;
-export const LINKTYPE_RAW_BSDOS = 14;
-export const LINKTYPE_RAW = 101;
-export const LINKTYPE_LOOP = 108;
-export const LINKTYPE_LINUX_SLL = 113;
-export const LINKTYPE_NFLOG = 239;
-export const LINKTYPE_IPV4 = 228;
-export const LINKTYPE_IPV6 = 229;
-export const LINKTYPE_LINUX_SLL2 = 276;
+export const enum LinkType {
+  NULL = 0,
+  ETHERNET = 1,
+  RAW_OPENBSD = 12,
+  RAW_BSDOS = 14,
+  RAW = 101,
+  LOOP = 108,
+  LINUX_SLL = 113,
+  NFLOG = 239,
+  IPV4 = 228,
+  IPV6 = 229,
+  LINUX_SLL2 = 276,
+}
 
 const NAMES: Record<number, string> = {
   0: 'NULL',

@@ -40,10 +40,10 @@ function pad2(n: number): string {
 }
 
 /**
- * "YYYY-MM-DDTHH:MM:SS" of a second since the epoch, by Howard Hinnant's civil-from-days:
+ * "YYYY-MM-DDTHH:MM:SS" of a whole second since the epoch, by Howard Hinnant's civil-from-days:
  * a flow table prints two timestamps a flow, and Date objects made that the slowest step.
  */
-function wholeSecond(seconds: number): string {
+export function wholeSecond(seconds: number): string {
   if (seconds === cachedSecond) return cachedWhole;
   const days = Math.floor(seconds / 86400);
   const secondOfDay = seconds - days * 86400;
@@ -77,8 +77,13 @@ function wholeSecond(seconds: number): string {
  * ISO-8601 in UTC with `digits` fractional digits (6 for µs captures, 9 for ns):
  * 2024-05-01T12:00:00.123456Z. Seconds outside Date's range print as a plain number.
  */
+/** Whether formatTimestamp prints `seconds` as ISO-8601 (else as a plain number). */
+export function isIsoSecond(seconds: number): boolean {
+  return Number.isFinite(seconds) && Math.abs(seconds) <= MAX_ISO_SECONDS;
+}
+
 export function formatTimestamp(seconds: number, nanos: number, digits: number): string {
-  if (!Number.isFinite(seconds) || Math.abs(seconds) > MAX_ISO_SECONDS) return `${seconds}.${nanos}`;
+  if (!isIsoSecond(seconds)) return `${seconds}.${nanos}`;
   const whole = wholeSecond(Math.floor(seconds));
   if (digits <= 0) return `${whole}Z`;
   const fraction = String(nanos).padStart(9, '0');

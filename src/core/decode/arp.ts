@@ -1,4 +1,4 @@
-import { DECODE_OK, type DecodeStop, truncated } from './stop.js';
+import { Status, type DecodeStop, truncated } from './stop.js';
 
 /*
  * ARP (RFC 826), for Ethernet and IPv4 (the only pair Kubernetes networks use):
@@ -43,5 +43,5 @@ export function decodeArp(b: Uint8Array, at: number, end: number, out: ArpFields
     out.targetHardwareLow = ((b[s + 12] << 24) | (b[s + 13] << 16) | (b[s + 14] << 8) | b[s + 15]) >>> 0;
     out.targetProtocolAddress = ((b[s + 16] << 24) | (b[s + 17] << 16) | (b[s + 18] << 8) | b[s + 19]) >>> 0;
   }
-  return DECODE_OK;
+  return Status.OK;
 }

@@ -1,4 +1,4 @@
-import { DECODE_OK, type DecodeStop, malformed, truncated } from './stop.js';
+import { Status, type DecodeStop, malformed, truncated } from './stop.js';
 
 /*
  * DNS message header and first question, RFC 1035 §4.1:
@@ -70,7 +70,7 @@ export function decodeDns(
   out.nameStart = -1;
   out.questionType = 0;
   out.questionClass = 0;
-  if (out.questionCount === 0) return DECODE_OK;
+  if (out.questionCount === 0) return Status.OK;
   // Walk the first name to find QTYPE; names are only turned into text on demand.
   const nameStart = start + DNS_HEADER_LENGTH;
   let cursor = nameStart;
@@ -96,7 +96,7 @@ export function decodeDns(
   if (stopAt - cursor < 4) return truncated(stop, 'dns', cursor, 4, stopAt - cursor, endFrom);
   out.questionType = (b[cursor] << 8) | b[cursor + 1];
   out.questionClass = (b[cursor + 2] << 8) | b[cursor + 3];
-  return DECODE_OK;
+  return Status.OK;
 }
 
 /** The first question's name as text ("web.default.svc.cluster.local"; "<Root>" for the root). */

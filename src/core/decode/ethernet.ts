@@ -1,4 +1,4 @@
-import { DECODE_OK, type DecodeStop, truncated } from './stop.js';
+import { Status, type DecodeStop, truncated } from './stop.js';
 
 /*
  * Ethernet II (IEEE 802.3 §3.1.1; the FCS is not part of what tcpdump captures unless the
@@ -23,14 +23,33 @@ export const ETHERTYPE_ERSPAN_3 = 0x22eb;
 export const ETHERTYPE_MIN = 0x0600;
 
 export class EthernetFields {
-  /** MAC addresses as a 16-bit high part and a 32-bit low part. */
-  destinationHigh = 0;
-  destinationLow = 0;
-  sourceHigh = 0;
-  sourceLow = 0;
+  /** The header's bytes; the MAC addresses are read from them only when asked for. */
+  bytes: Uint8Array = new Uint8Array(0);
+  start = 0;
   etherType = 0;
   payloadStart = 0;
   payloadEnd = 0;
+
+  /** MAC addresses as a 16-bit high part and a 32-bit low part. */
+  get destinationHigh(): number {
+    return (this.bytes[this.start] << 8) | this.bytes[this.start + 1];
+  }
+
+  get destinationLow(): number {
+    const b = this.bytes;
+    const at = this.start + 2;
+    return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+  }
+
+  get sourceHigh(): number {
+    return (this.bytes[this.start + 6] << 8) | this.bytes[this.start + 7];
+  }
+
+  get sourceLow(): number {
+    const b = this.bytes;
+    const at = this.start + 8;
+    return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+  }
 }
 
 export function decodeEthernet(
@@ -42,14 +61,12 @@ export function decodeEthernet(
 ): number {
   if (end - at < ETHERNET_HEADER_LENGTH)
     return truncated(stop, 'ethernet', at, ETHERNET_HEADER_LENGTH, end - at, 'captured');
-  out.destinationHigh = (b[at] << 8) | b[at + 1];
-  out.destinationLow = ((b[at + 2] << 24) | (b[at + 3] << 16) | (b[at + 4] << 8) | b[at + 5]) >>> 0;
-  out.sourceHigh = (b[at + 6] << 8) | b[at + 7];
-  out.sourceLow = ((b[at + 8] << 24) | (b[at + 9] << 16) | (b[at + 10] << 8) | b[at + 11]) >>> 0;
+  out.bytes = b;
+  out.start = at;
   out.etherType = (b[at + 12] << 8) | b[at + 13];
   out.payloadStart = at + ETHERNET_HEADER_LENGTH;
   out.payloadEnd = end;
-  return DECODE_OK;
+  return Status.OK;
 }
 
 /*
@@ -86,7 +103,7 @@ export function decodeVlan(
   out.etherType = (b[at + 2] << 8) | b[at + 3];
   out.payloadStart = at + VLAN_TAG_LENGTH;
   out.payloadEnd = end;
-  return DECODE_OK;
+  return Status.OK;
 }
 
 /** aa:bb:cc:dd:ee:ff from the two parts. */

@@ -1,4 +1,4 @@
-import { DECODE_OK, type DecodeStop, truncated } from './stop.js';
+import { Status, type DecodeStop, truncated } from './stop.js';
 
 /*
  * Geneve, RFC 8926 §3.4, on UDP 6081:
@@ -43,5 +43,5 @@ export function decodeGeneve(
   if (available < length) return truncated(stop, 'geneve', at, length, available, 'geneve.optionsLength');
   out.payloadStart = at + length;
   out.payloadEnd = end;
-  return DECODE_OK;
+  return Status.OK;
 }

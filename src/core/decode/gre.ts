@@ -1,5 +1,5 @@
 import { ETHERTYPE_ERSPAN_2, ETHERTYPE_ERSPAN_3, ETHERTYPE_TRANSPARENT_ETHERNET } from './ethernet.js';
-import { DECODE_OK, type DecodeStop, malformed, truncated } from './stop.js';
+import { Status, type DecodeStop, malformed, truncated } from './stop.js';
 
 /*
  * GRE, RFC 2784 with the key and sequence fields of RFC 2890:
@@ -99,5 +99,5 @@ export function decodeGre(
   }
   out.payloadStart = start;
   out.payloadEnd = end;
-  return DECODE_OK;
+  return Status.OK;
 }

@@ -1,5 +1,5 @@
 import { decodeIpv4, decodeIpv6, IpFields, IP_PROTOCOL_TCP, IP_PROTOCOL_UDP } from './ip.js';
-import { DECODE_OK, DecodeStop, truncated } from './stop.js';
+import { Status, DecodeStop, truncated } from './stop.js';
 
 /*
  * ICMP (RFC 792) and ICMPv6 (RFC 4443 §2.1) share the first four bytes:
@@ -88,7 +88,7 @@ export function decodeIcmp(
   } else if (out.isError) {
     decodeQuote(b, at + ICMP_HEADER_LENGTH, end, out);
   }
-  return DECODE_OK;
+  return Status.OK;
 }
 
 function decodeQuote(b: Uint8Array, at: number, end: number, out: IcmpFields): void {
@@ -103,7 +103,7 @@ function decodeQuote(b: Uint8Array, at: number, end: number, out: IcmpFields): v
       : version === 6
         ? decodeIpv6(b, at, end, quoted, qstop)
         : -1;
-  if (status !== DECODE_OK) return;
+  if (status !== Status.OK) return;
   out.hasQuote = true;
   const l4 = quoted.payloadStart;
   if (quoted.fragmentOffset !== 0) return;

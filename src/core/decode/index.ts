@@ -1,16 +1,6 @@
 export * from './layers.js';
-export { DecodeStop, type StopReason, DECODE_OK, DECODE_TRUNCATED, DECODE_MALFORMED } from './stop.js';
-export {
-  DecodedPacket,
-  linkLayerKind,
-  MAX_LAYERS,
-  MAX_PER_KIND,
-  MAX_TUNNELS,
-  NETWORK_NONE,
-  NETWORK_IP,
-  NETWORK_ARP,
-  NETWORK_ETHERNET,
-} from './packet.js';
+export { DecodeStop, type StopReason, Status } from './stop.js';
+export { DecodedPacket, linkLayerKind, MAX_LAYERS, MAX_PER_KIND, MAX_TUNNELS, Network } from './packet.js';
 export { DecodeTables, DEFAULT_VXLAN_PORTS, GENEVE_PORT, DNS_PORT, GRE_IN_UDP_PORT } from './tables.js';
 export * from './ethernet.js';
 export * from './sll.js';

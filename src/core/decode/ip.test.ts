@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decode, realPacket } from '../../../test/support/packets.js';
 import { expectTruncations } from '../../../test/support/truncation.js';
 import {
-  DECODE_MALFORMED,
-  DECODE_OK,
+  Status,
   decodeIpv4,
   decodeIpv6,
   DecodeStop,
@@ -12,18 +11,17 @@ import {
   IpFields,
   IPV4_MIN_HEADER_LENGTH,
   IPV6_HEADER_LENGTH,
-  LAYER_IPV4,
-  LAYER_IPV6,
+  Layer,
 } from './index.js';
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 describe('decodeIpv4', () => {
-  const { bytes, at } = realPacket(LAYER_IPV4, (p) => !p.ip[0].isFragment && p.ip[0].lengthField > 40);
+  const { bytes, at } = realPacket(Layer.IPV4, (p) => !p.ip[0].isFragment && p.ip[0].lengthField > 40);
 
   it('reads a real header', () => {
     const f = new IpFields();
-    expect(decodeIpv4(bytes, at, bytes.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeIpv4(bytes, at, bytes.length, f, new DecodeStop())).toBe(Status.OK);
     expect(formatIpv4(f.source[0])).toBe(Array.from(bytes.subarray(at + 12, at + 16)).join('.'));
     expect(formatIpv4(f.destination[0])).toBe(Array.from(bytes.subarray(at + 16, at + 20)).join('.'));
     expect(f.protocol).toBe(bytes[at + 9]);
@@ -42,7 +40,7 @@ describe('decodeIpv4', () => {
     const lying = bytes.slice();
     view(lying).setUint16(at + 2, 60000);
     const f = new IpFields();
-    expect(decodeIpv4(lying, at, lying.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeIpv4(lying, at, lying.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.isCut).toBe(true);
     expect(f.payloadEnd).toBe(lying.length);
     expect(f.lengthFrom).toBe('captured');
@@ -52,11 +50,11 @@ describe('decodeIpv4', () => {
     const short = bytes.slice();
     view(short).setUint16(at + 2, 12);
     const stop = new DecodeStop();
-    expect(decodeIpv4(short, at, short.length, new IpFields(), stop)).toBe(DECODE_MALFORMED);
+    expect(decodeIpv4(short, at, short.length, new IpFields(), stop)).toBe(Status.MALFORMED);
     expect(stop.detail).toBe('total length below the header length');
     const ihl = bytes.slice();
     ihl[at] = 0x43;
-    expect(decodeIpv4(ihl, at, ihl.length, new IpFields(), new DecodeStop())).toBe(DECODE_MALFORMED);
+    expect(decodeIpv4(ihl, at, ihl.length, new IpFields(), new DecodeStop())).toBe(Status.MALFORMED);
   });
 
   it('needs the options an IHL announces', () => {
@@ -71,19 +69,19 @@ describe('decodeIpv4', () => {
     const tso = bytes.slice();
     view(tso).setUint16(at + 2, 0);
     const f = new IpFields();
-    expect(decodeIpv4(tso, at, tso.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeIpv4(tso, at, tso.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.payloadEnd).toBe(tso.length);
   });
 
   it('decodes only the first fragment’s transport header', () => {
     const later = realPacket(
-      LAYER_IPV4,
+      Layer.IPV4,
       (p, a) => p.ip[0].fragmentOffset > 0 && a === p.starts[p.layerCount - 1],
     );
     expect(later.decoded.stop.reason).toBe('fragment');
     expect(later.decoded.transport).toBe(0);
     const first = realPacket(
-      LAYER_IPV4,
+      Layer.IPV4,
       (p) => p.ip[0].isMoreFragments && p.ip[0].fragmentOffset === 0 && p.transport !== 0,
     );
     expect(first.decoded.stop.reason).toBe('end');
@@ -92,13 +90,13 @@ describe('decodeIpv4', () => {
 
 describe('decodeIpv6', () => {
   const { bytes, at } = realPacket(
-    LAYER_IPV6,
+    Layer.IPV6,
     (p) => p.ip[p.ipCount - 1].headerProtocol === p.ip[p.ipCount - 1].protocol,
   );
 
   it('reads a real header', () => {
     const f = new IpFields();
-    expect(decodeIpv6(bytes, at, bytes.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeIpv6(bytes, at, bytes.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.version).toBe(6);
     expect(f.payloadEnd - f.payloadStart).toBe(view(bytes).getUint16(at + 4));
     expect(formatIpv6(f.source)).toMatch(/:/);
@@ -111,7 +109,7 @@ describe('decodeIpv6', () => {
   });
 
   it('walks a fragment header to the upper layer and stops at later fragments', () => {
-    const { decoded } = realPacket(LAYER_IPV6, (p) => p.ip[0].version === 6 && p.ip[0].isFragment);
+    const { decoded } = realPacket(Layer.IPV6, (p) => p.ip[0].version === 6 && p.ip[0].isFragment);
     const ip = decoded.ip[0];
     expect(ip.headerProtocol).toBe(44);
     if (ip.fragmentOffset === 0) expect(decoded.transport).not.toBe(0);
@@ -121,7 +119,7 @@ describe('decodeIpv6', () => {
   it('walks a hop-by-hop header, and does not believe one longer than the packet', () => {
     // The corpus has no hop-by-hop header, so add one (a router alert, as MLD sends) to a real packet.
     const { bytes: real, at: ipAt } = realPacket(
-      LAYER_IPV6,
+      Layer.IPV6,
       (p) => p.transport === 12 && p.ip[0].headerProtocol === 17,
     );
     const hop = new Uint8Array(real.length + 8);
@@ -131,7 +129,7 @@ describe('decodeIpv6', () => {
     hop[ipAt + 6] = 0;
     view(hop).setUint16(ipAt + 4, view(real).getUint16(ipAt + 4) + 8);
     const f = new IpFields();
-    expect(decodeIpv6(hop, ipAt, hop.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeIpv6(hop, ipAt, hop.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.headerProtocol).toBe(0);
     expect(f.protocol).toBe(17);
     expect(f.payloadStart).toBe(ipAt + 48);
@@ -155,8 +153,8 @@ describe('address text', () => {
   });
 
   it('reads raw IP by its version nibble', () => {
-    const { bytes } = realPacket(LAYER_IPV6);
-    const p = decode(bytes.subarray(realPacket(LAYER_IPV6).at), 101);
+    const { bytes } = realPacket(Layer.IPV6);
+    const p = decode(bytes.subarray(realPacket(Layer.IPV6).at), 101);
     expect(p.ip[0].version).toBe(6);
   });
 });

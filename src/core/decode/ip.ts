@@ -1,4 +1,4 @@
-import { DECODE_OK, type DecodeStop, malformed, truncated } from './stop.js';
+import { Status, type DecodeStop, malformed, truncated } from './stop.js';
 
 export const IP_PROTOCOL_HOP_BY_HOP = 0;
 export const IP_PROTOCOL_ICMP = 1;
@@ -76,6 +76,7 @@ export function decodeIpv4(b: Uint8Array, at: number, end: number, out: IpFields
     return malformed(stop, 'ipv4', at, 'header length below 20', headerLength);
   if (available < headerLength) return truncated(stop, 'ipv4', at, headerLength, available, 'ipv4.ihl');
   const totalLength = (b[at + 2] << 8) | b[at + 3];
+  const previousVersion = out.version;
   out.version = 4;
   out.headerLength = headerLength;
   out.trafficClass = b[at + 1];
@@ -92,14 +93,13 @@ export function decodeIpv4(b: Uint8Array, at: number, end: number, out: IpFields
   out.protocol = out.headerProtocol;
   const s = out.source;
   const d = out.destination;
+  if (previousVersion !== 4) {
+    // This slot last held an IPv6 header: clear the words IPv4 leaves unused.
+    s.fill(0);
+    d.fill(0);
+  }
   s[0] = ((b[at + 12] << 24) | (b[at + 13] << 16) | (b[at + 14] << 8) | b[at + 15]) >>> 0;
-  s[1] = 0;
-  s[2] = 0;
-  s[3] = 0;
   d[0] = ((b[at + 16] << 24) | (b[at + 17] << 16) | (b[at + 18] << 8) | b[at + 19]) >>> 0;
-  d[1] = 0;
-  d[2] = 0;
-  d[3] = 0;
   out.payloadStart = at + headerLength;
   if (totalLength === 0) {
     // Total length 0: TSO or BIG TCP on the capturing host, so the captured length is all we have.
@@ -121,7 +121,7 @@ export function decodeIpv4(b: Uint8Array, at: number, end: number, out: IpFields
   if (out.headerProtocol === IP_PROTOCOL_AH && out.fragmentOffset === 0) {
     return skipAuthenticationHeader(b, out, stop);
   }
-  return DECODE_OK;
+  return Status.OK;
 }
 
 /*
@@ -226,7 +226,7 @@ export function decodeIpv6(b: Uint8Array, at: number, end: number, out: IpFields
   out.protocol = next;
   out.payloadStart = cursor;
   out.headerLength = cursor - at;
-  return DECODE_OK;
+  return Status.OK;
 }
 
 /*
@@ -241,7 +241,7 @@ function skipAuthenticationHeader(b: Uint8Array, out: IpFields, stop: DecodeStop
     return truncated(stop, 'ipv4', at, length, out.payloadEnd - at, out.lengthFrom);
   out.protocol = b[at];
   out.payloadStart = at + length;
-  return DECODE_OK;
+  return Status.OK;
 }
 
 /** Dotted quad of an IPv4 address held as a number. */

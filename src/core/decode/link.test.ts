@@ -10,17 +10,12 @@ import {
   decodeSll,
   decodeSll2,
   decodeVlan,
-  DECODE_OK,
+  Status,
   DecodeStop,
   ETHERNET_HEADER_LENGTH,
   EthernetFields,
   formatMac,
-  LAYER_ARP,
-  LAYER_ETHERNET,
-  LAYER_LOOPBACK,
-  LAYER_SLL,
-  LAYER_SLL2,
-  LAYER_VLAN,
+  Layer,
   LOOPBACK_HEADER_LENGTH,
   LoopbackFields,
   SLL2_HEADER_LENGTH,
@@ -34,11 +29,11 @@ const hex = (b: Uint8Array, from: number, to: number): string =>
   Array.from(b.subarray(from, to), (x) => x.toString(16).padStart(2, '0')).join(':');
 
 describe('decodeEthernet', () => {
-  const { bytes, at } = realPacket(LAYER_ETHERNET);
+  const { bytes, at } = realPacket(Layer.ETHERNET);
 
   it('reads a real frame', () => {
     const f = new EthernetFields();
-    expect(decodeEthernet(bytes, at, bytes.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeEthernet(bytes, at, bytes.length, f, new DecodeStop())).toBe(Status.OK);
     expect(formatMac(f.destinationHigh, f.destinationLow)).toBe(hex(bytes, at, at + 6));
     expect(formatMac(f.sourceHigh, f.sourceLow)).toBe(hex(bytes, at + 6, at + 12));
     expect(f.etherType).toBe((bytes[at + 12] << 8) | bytes[at + 13]);
@@ -53,11 +48,11 @@ describe('decodeEthernet', () => {
 });
 
 describe('decodeVlan', () => {
-  const { bytes, at, decoded } = realPacket(LAYER_VLAN);
+  const { bytes, at, decoded } = realPacket(Layer.VLAN);
 
   it('reads a real 802.1Q tag', () => {
     const f = new VlanFields();
-    expect(decodeVlan(bytes, at, bytes.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeVlan(bytes, at, bytes.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.vlanId).toBe(((bytes[at] & 0x0f) << 8) | bytes[at + 1]);
     expect(f.vlanId).toBe(decoded.vlan[0].vlanId);
     expect([0x0800, 0x86dd, 0x0806, 0x8100]).toContain(f.etherType);
@@ -72,9 +67,9 @@ describe('decodeVlan', () => {
 
 describe('decodeSll and decodeSll2', () => {
   it('reads a real SLL2 header with its interface index and direction', () => {
-    const { bytes, at } = realPacket(LAYER_SLL2);
+    const { bytes, at } = realPacket(Layer.SLL2);
     const f = new SllFields();
-    expect(decodeSll2(bytes, at, bytes.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeSll2(bytes, at, bytes.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.version).toBe(2);
     expect(f.interfaceIndex).toBe(new DataView(bytes.buffer, bytes.byteOffset).getUint32(at + 4));
     expect(f.interfaceIndex).toBeGreaterThan(0);
@@ -85,9 +80,9 @@ describe('decodeSll and decodeSll2', () => {
   });
 
   it('reads a real SLL header', () => {
-    const { bytes, at } = realPacket(LAYER_SLL);
+    const { bytes, at } = realPacket(Layer.SLL);
     const f = new SllFields();
-    expect(decodeSll(bytes, at, bytes.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeSll(bytes, at, bytes.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.interfaceIndex).toBe(-1);
     expect(f.protocol).toBe((bytes[at + 14] << 8) | bytes[at + 15]);
     expectTruncations(bytes, at, SLL_HEADER_LENGTH, 'sll', (b, a, e, s) =>
@@ -97,11 +92,11 @@ describe('decodeSll and decodeSll2', () => {
 });
 
 describe('decodeLoopback', () => {
-  const { bytes, at } = realPacket(LAYER_LOOPBACK, (p) => p.loopback.ipVersion !== 0);
+  const { bytes, at } = realPacket(Layer.LOOPBACK, (p) => p.loopback.ipVersion !== 0);
 
   it('reads the address family in host order, whichever it was', () => {
     const f = new LoopbackFields();
-    expect(decodeLoopback(bytes, at, bytes.length, f, new DecodeStop(), false)).toBe(DECODE_OK);
+    expect(decodeLoopback(bytes, at, bytes.length, f, new DecodeStop(), false)).toBe(Status.OK);
     expect([4, 6]).toContain(f.ipVersion);
     const swapped = bytes.slice();
     swapped.set(bytes.subarray(at, at + 4).reverse(), at);
@@ -118,11 +113,11 @@ describe('decodeLoopback', () => {
 });
 
 describe('decodeArp', () => {
-  const { bytes, at } = realPacket(LAYER_ARP, (p) => p.arp.isEthernetIpv4);
+  const { bytes, at } = realPacket(Layer.ARP, (p) => p.arp.isEthernetIpv4);
 
   it('reads a real Ethernet/IPv4 ARP message', () => {
     const f = new ArpFields();
-    expect(decodeArp(bytes, at, bytes.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeArp(bytes, at, bytes.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.isEthernetIpv4).toBe(true);
     expect([1, 2]).toContain(f.operation);
     const view = new DataView(bytes.buffer, bytes.byteOffset);
@@ -145,7 +140,7 @@ describe('decodeArp', () => {
     const lying = bytes.slice();
     lying[at + 4] = 200; // hardware address length 200
     const stop = new DecodeStop();
-    expect(decodeArp(lying, at, lying.length, new ArpFields(), stop)).not.toBe(DECODE_OK);
+    expect(decodeArp(lying, at, lying.length, new ArpFields(), stop)).not.toBe(Status.OK);
     expect(stop.need).toBe(8 + 2 * (200 + 4));
   });
 });

@@ -1,8 +1,8 @@
-import { DECODE_OK, type DecodeStop, malformed, truncated } from './stop.js';
+import { Status, type DecodeStop, malformed, truncated } from './stop.js';
 
 /*
- * LINKTYPE_NFLOG (239): what `tcpdump -i nflog:N` writes for packets an iptables NFLOG rule
- * logged, https://www.tcpdump.org/linktypes/LINKTYPE_NFLOG.html
+ * LinkType.NFLOG (239): what `tcpdump -i nflog:N` writes for packets an iptables NFLOG rule
+ * logged, https://www.tcpdump.org/linktypes/LinkType.NFLOG.html
  *   | Family (1) | Version (1) | Resource ID (2, network order) |
  * then TLVs, each padded to 4 bytes, their length and type in the capturing host's order:
  *   | Length (2) | Type (2) | Value ... |
@@ -40,11 +40,11 @@ export function decodeNflog(
       if (cursor + length > end) {
         out.payloadStart = cursor + 4;
         out.payloadEnd = end;
-        return DECODE_OK;
+        return Status.OK;
       }
       out.payloadStart = cursor + 4;
       out.payloadEnd = cursor + length;
-      return DECODE_OK;
+      return Status.OK;
     }
     cursor += (length + 3) & ~3;
   }

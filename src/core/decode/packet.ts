@@ -1,16 +1,4 @@
-import {
-  LINKTYPE_ETHERNET,
-  LINKTYPE_IPV4,
-  LINKTYPE_IPV6,
-  LINKTYPE_LINUX_SLL,
-  LINKTYPE_LINUX_SLL2,
-  LINKTYPE_LOOP,
-  LINKTYPE_NFLOG,
-  LINKTYPE_NULL,
-  LINKTYPE_RAW,
-  LINKTYPE_RAW_BSDOS,
-  LINKTYPE_RAW_OPENBSD,
-} from '../capture/link-types.js';
+import { LinkType } from '../capture/link-types.js';
 import { ArpFields, decodeArp } from './arp.js';
 import { decodeDns, DnsFields } from './dns.js';
 import {
@@ -25,48 +13,7 @@ import { decodeGeneve, GeneveFields } from './geneve.js';
 import { decodeGre, GreFields } from './gre.js';
 import { decodeIcmp, IcmpFields } from './icmp.js';
 import { decodeIpv4, decodeIpv6, IpFields } from './ip.js';
-import {
-  BIT_ARP,
-  BIT_DNS,
-  BIT_ETHERNET,
-  BIT_GENEVE,
-  BIT_GRE,
-  BIT_ICMP,
-  BIT_ICMPV6,
-  BIT_IPIP,
-  BIT_IPV4,
-  BIT_IPV6,
-  BIT_LOOPBACK,
-  BIT_SLL,
-  BIT_TCP,
-  BIT_UDP,
-  BIT_VLAN,
-  BIT_VXLAN,
-  LAYER_ARP,
-  LAYER_DNS,
-  LAYER_ETHERNET,
-  LAYER_GENEVE,
-  LAYER_GRE,
-  LAYER_ICMP,
-  LAYER_ICMPV6,
-  LAYER_IPV4,
-  LAYER_IPV6,
-  LAYER_LOOPBACK,
-  LAYER_LOOPBACK_BE,
-  LAYER_NFLOG,
-  LAYER_NONE,
-  LAYER_RAW_IP,
-  LAYER_SLL,
-  LAYER_SLL2,
-  LAYER_TCP,
-  LAYER_UDP,
-  LAYER_VLAN,
-  LAYER_VXLAN,
-  TUNNEL_GENEVE,
-  TUNNEL_GRE,
-  TUNNEL_IPIP,
-  TUNNEL_VXLAN,
-} from './layers.js';
+import { LayerBit, Layer, Tunnel } from './layers.js';
 import { decodeLoopback, LoopbackFields } from './loopback.js';
 import { decodeNflog, NflogFields } from './nflog.js';
 import {
@@ -77,7 +24,7 @@ import {
   SLL_PROTOCOL_802_3,
   SllFields,
 } from './sll.js';
-import { DECODE_OK, DecodeStop, malformed } from './stop.js';
+import { Status, DecodeStop, malformed } from './stop.js';
 import type { DecodeTables } from './tables.js';
 import { decodeTcp, TcpFields } from './tcp.js';
 import { decodeUdp, UdpFields } from './udp.js';
@@ -89,10 +36,12 @@ export const MAX_LAYERS = 32;
 export const MAX_PER_KIND = 8;
 export const MAX_TUNNELS = MAX_PER_KIND;
 
-export const NETWORK_NONE = 0;
-export const NETWORK_IP = 1;
-export const NETWORK_ARP = 2;
-export const NETWORK_ETHERNET = 3;
+export const enum Network {
+  NONE = 0,
+  IP = 1,
+  ARP = 2,
+  ETHERNET = 3,
+}
 
 function pool<T>(make: () => T): T[] {
   const out: T[] = [];
@@ -100,30 +49,30 @@ function pool<T>(make: () => T): T[] {
   return out;
 }
 
-/** The first decoder for a link type, or LAYER_NONE when we have none. */
+/** The first decoder for a link type, or Layer.NONE when we have none. */
 export function linkLayerKind(linkType: number): number {
   switch (linkType) {
-    case LINKTYPE_ETHERNET:
-      return LAYER_ETHERNET;
-    case LINKTYPE_RAW:
-    case LINKTYPE_RAW_OPENBSD:
-    case LINKTYPE_RAW_BSDOS:
-    case LINKTYPE_IPV4:
-    case LINKTYPE_IPV6:
-      // tshark, too, goes by the version nibble even for LINKTYPE_IPV4/IPV6.
-      return LAYER_RAW_IP;
-    case LINKTYPE_LINUX_SLL:
-      return LAYER_SLL;
-    case LINKTYPE_LINUX_SLL2:
-      return LAYER_SLL2;
-    case LINKTYPE_NULL:
-      return LAYER_LOOPBACK;
-    case LINKTYPE_LOOP:
-      return LAYER_LOOPBACK_BE;
-    case LINKTYPE_NFLOG:
-      return LAYER_NFLOG;
+    case LinkType.ETHERNET:
+      return Layer.ETHERNET;
+    case LinkType.RAW:
+    case LinkType.RAW_OPENBSD:
+    case LinkType.RAW_BSDOS:
+    case LinkType.IPV4:
+    case LinkType.IPV6:
+      // tshark, too, goes by the version nibble even for LinkType.IPV4/IPV6.
+      return Layer.RAW_IP;
+    case LinkType.LINUX_SLL:
+      return Layer.SLL;
+    case LinkType.LINUX_SLL2:
+      return Layer.SLL2;
+    case LinkType.NULL:
+      return Layer.LOOPBACK;
+    case LinkType.LOOP:
+      return Layer.LOOPBACK_BE;
+    case LinkType.NFLOG:
+      return Layer.NFLOG;
     default:
-      return LAYER_NONE;
+      return Layer.NONE;
   }
 }
 
@@ -169,8 +118,8 @@ export class DecodedPacket {
 
   /** The last layer decoded that ends the packet's addressing: an IP slot, or -1. */
   innerIp = -1;
-  /** LAYER_TCP/UDP/ICMP/ICMPV6 when the innermost IP's payload decoded, else LAYER_NONE. */
-  transport = LAYER_NONE;
+  /** Layer.TCP/UDP/ICMP/ICMPV6 when the innermost IP's payload decoded, else Layer.NONE. */
+  transport = Layer.NONE;
   /** Slot in `udp` of the transport when it is UDP. */
   transportSlot = 0;
   hasArp = false;
@@ -178,14 +127,16 @@ export class DecodedPacket {
   /** SLL2's interface index, or -1. */
   linkInterface = -1;
   /**
-   * What the innermost addressing layer is: NETWORK_IP (see innerIp), NETWORK_ARP, or
-   * NETWORK_ETHERNET (a frame whose payload is neither, addressed by its MACs; see innerEthernet).
+   * What the innermost addressing layer is: Network.IP (see innerIp), Network.ARP, or
+   * Network.ETHERNET (a frame whose payload is neither, addressed by its MACs; see innerEthernet).
    */
-  innerNetwork = NETWORK_NONE;
+  innerNetwork = Network.NONE;
   innerEthernet = -1;
   /** How many of the tunnels enclose the innermost addressing layer (the rest are inside it). */
   enclosingTunnels = 0;
   private pendingPort = 0;
+  private lastLinkType = -1;
+  private lastLinkKind: number = Layer.NONE;
 
   /** Tunnels, outermost first: their type, the IP slot carrying them, VNI (or GRE key, -1 if none), UDP port. */
   tunnelCount = 0;
@@ -197,7 +148,8 @@ export class DecodedPacket {
   reset(): void {
     this.layerCount = 0;
     this.mask = 0;
-    this.stop.reset();
+    // Most packets decode to the end: only a packet that stopped early dirtied `stop`.
+    if (this.stop.reason !== 'end') this.stop.reset();
     this.ethernetCount = 0;
     this.vlanCount = 0;
     this.ipCount = 0;
@@ -206,12 +158,12 @@ export class DecodedPacket {
     this.geneveCount = 0;
     this.greCount = 0;
     this.innerIp = -1;
-    this.transport = LAYER_NONE;
+    this.transport = Layer.NONE;
     this.transportSlot = 0;
     this.hasArp = false;
     this.hasDns = false;
     this.linkInterface = -1;
-    this.innerNetwork = NETWORK_NONE;
+    this.innerNetwork = Network.NONE;
     this.innerEthernet = -1;
     this.enclosingTunnels = 0;
     this.tunnelCount = 0;
@@ -284,8 +236,13 @@ export class DecodedPacket {
     this.start = start;
     this.end = end;
     const stop = this.stop;
-    let kind = linkLayerKind(linkType);
-    if (kind === LAYER_NONE) {
+    // A capture has one or a few link types: look the first decoder up only when it changes.
+    if (linkType !== this.lastLinkType) {
+      this.lastLinkType = linkType;
+      this.lastLinkKind = linkLayerKind(linkType);
+    }
+    let kind = this.lastLinkKind;
+    if (kind === Layer.NONE) {
       stop.reason = 'unknown-link-type';
       stop.layer = 'link';
       stop.offset = start;
@@ -297,15 +254,15 @@ export class DecodedPacket {
     let endFrom = 'captured';
     for (;;) {
       switch (kind) {
-        case LAYER_ETHERNET: {
+        case Layer.ETHERNET: {
           if (this.ethernetCount === MAX_PER_KIND) return this.tooDeep(at);
           const slot = this.ethernetCount;
           const f = this.ethernet[slot];
-          if (decodeEthernet(b, at, end, f, stop) !== DECODE_OK) return;
+          if (decodeEthernet(b, at, end, f, stop) !== Status.OK) return;
           this.ethernetCount++;
-          if (!this.push(LAYER_ETHERNET, at, slot)) return;
-          this.mask |= BIT_ETHERNET;
-          this.innerNetwork = NETWORK_ETHERNET;
+          if (!this.push(Layer.ETHERNET, at, slot)) return;
+          this.mask |= LayerBit.ETHERNET;
+          this.innerNetwork = Network.ETHERNET;
           this.innerEthernet = slot;
           this.enclosingTunnels = this.tunnelCount;
           at = f.payloadStart;
@@ -325,33 +282,33 @@ export class DecodedPacket {
             at += 8;
           }
           kind = tables.etherType[etherType];
-          if (kind === LAYER_NONE) return this.unsupported('ethernet', at, 'ethertype', etherType);
+          if (kind === Layer.NONE) return this.unsupported('ethernet', at, 'ethertype', etherType);
           break;
         }
-        case LAYER_VLAN: {
+        case Layer.VLAN: {
           if (this.vlanCount === MAX_PER_KIND) return this.tooDeep(at);
           const slot = this.vlanCount;
           const f = this.vlan[slot];
-          if (decodeVlan(b, at, end, f, stop) !== DECODE_OK) return;
+          if (decodeVlan(b, at, end, f, stop) !== Status.OK) return;
           f.tpid = (b[at - 2] << 8) | b[at - 1];
           this.vlanCount++;
-          if (!this.push(LAYER_VLAN, at, slot)) return;
-          this.mask |= BIT_VLAN;
+          if (!this.push(Layer.VLAN, at, slot)) return;
+          this.mask |= LayerBit.VLAN;
           at = f.payloadStart;
           if (f.etherType < ETHERTYPE_MIN)
             return this.unsupported('vlan', at, 'an 802.3 length field: LLC payload', f.etherType);
           kind = tables.etherType[f.etherType];
-          if (kind === LAYER_NONE) return this.unsupported('vlan', at, 'ethertype', f.etherType);
+          if (kind === Layer.NONE) return this.unsupported('vlan', at, 'ethertype', f.etherType);
           break;
         }
-        case LAYER_SLL:
-        case LAYER_SLL2: {
+        case Layer.SLL:
+        case Layer.SLL2: {
           const f = this.sll;
           const status =
-            kind === LAYER_SLL ? decodeSll(b, at, end, f, stop) : decodeSll2(b, at, end, f, stop);
-          if (status !== DECODE_OK) return;
+            kind === Layer.SLL ? decodeSll(b, at, end, f, stop) : decodeSll2(b, at, end, f, stop);
+          if (status !== Status.OK) return;
           if (!this.push(kind, at, 0)) return;
-          this.mask |= BIT_SLL;
+          this.mask |= LayerBit.SLL;
           this.linkInterface = f.interfaceIndex;
           at = f.payloadStart;
           if (f.arphrdType === ARPHRD_NETLINK)
@@ -365,30 +322,30 @@ export class DecodedPacket {
           }
           kind = tables.etherType[f.protocol];
           // An Ethernet-in-cooked frame (0x6558) never happens; treat the table's answer as is.
-          if (kind === LAYER_NONE) return this.unsupported('sll', at, 'ethertype', f.protocol);
+          if (kind === Layer.NONE) return this.unsupported('sll', at, 'ethertype', f.protocol);
           break;
         }
-        case LAYER_LOOPBACK:
-        case LAYER_LOOPBACK_BE: {
+        case Layer.LOOPBACK:
+        case Layer.LOOPBACK_BE: {
           const f = this.loopback;
-          if (decodeLoopback(b, at, end, f, stop, kind === LAYER_LOOPBACK_BE) !== DECODE_OK) return;
-          if (!this.push(LAYER_LOOPBACK, at, 0)) return;
-          this.mask |= BIT_LOOPBACK;
+          if (decodeLoopback(b, at, end, f, stop, kind === Layer.LOOPBACK_BE) !== Status.OK) return;
+          if (!this.push(Layer.LOOPBACK, at, 0)) return;
+          this.mask |= LayerBit.LOOPBACK;
           at = f.payloadStart;
           if (f.ipVersion === 0) return this.unsupported('loopback', at, 'address family', f.family);
-          kind = f.ipVersion === 4 ? LAYER_IPV4 : LAYER_IPV6;
+          kind = f.ipVersion === 4 ? Layer.IPV4 : Layer.IPV6;
           break;
         }
-        case LAYER_NFLOG: {
+        case Layer.NFLOG: {
           const f = this.nflog;
-          if (decodeNflog(b, at, end, f, stop) !== DECODE_OK) return;
-          if (!this.push(LAYER_NFLOG, at, 0)) return;
+          if (decodeNflog(b, at, end, f, stop) !== Status.OK) return;
+          if (!this.push(Layer.NFLOG, at, 0)) return;
           at = f.payloadStart;
           end = f.payloadEnd;
-          kind = LAYER_RAW_IP;
+          kind = Layer.RAW_IP;
           break;
         }
-        case LAYER_RAW_IP: {
+        case Layer.RAW_IP: {
           if (at >= end) {
             stop.reason = 'truncated';
             stop.layer = 'raw';
@@ -399,169 +356,169 @@ export class DecodedPacket {
             return;
           }
           const version = b[at] >>> 4;
-          if (version === 4) kind = LAYER_IPV4;
-          else if (version === 6) kind = LAYER_IPV6;
+          if (version === 4) kind = Layer.IPV4;
+          else if (version === 6) kind = Layer.IPV6;
           else {
             malformed(stop, 'raw', at, 'IP version is neither 4 nor 6', version);
             return;
           }
           break;
         }
-        case LAYER_ARP: {
-          if (decodeArp(b, at, end, this.arp, stop) !== DECODE_OK) return;
-          if (!this.push(LAYER_ARP, at, 0)) return;
-          this.mask |= BIT_ARP;
+        case Layer.ARP: {
+          if (decodeArp(b, at, end, this.arp, stop) !== Status.OK) return;
+          if (!this.push(Layer.ARP, at, 0)) return;
+          this.mask |= LayerBit.ARP;
           this.hasArp = true;
-          this.innerNetwork = NETWORK_ARP;
+          this.innerNetwork = Network.ARP;
           this.enclosingTunnels = this.tunnelCount;
           return;
         }
-        case LAYER_IPV4:
-        case LAYER_IPV6: {
+        case Layer.IPV4:
+        case Layer.IPV6: {
           if (this.ipCount === MAX_PER_KIND) return this.tooDeep(at);
           const slot = this.ipCount;
           const f = this.ip[slot];
           const status =
-            kind === LAYER_IPV4 ? decodeIpv4(b, at, end, f, stop) : decodeIpv6(b, at, end, f, stop);
-          if (status !== DECODE_OK) return;
+            kind === Layer.IPV4 ? decodeIpv4(b, at, end, f, stop) : decodeIpv6(b, at, end, f, stop);
+          if (status !== Status.OK) return;
           this.ipCount++;
           if (!this.push(kind, at, slot)) return;
-          this.mask |= kind === LAYER_IPV4 ? BIT_IPV4 : BIT_IPV6;
+          this.mask |= kind === Layer.IPV4 ? LayerBit.IPV4 : LayerBit.IPV6;
           if (
             slot > 0 &&
-            this.kinds[this.layerCount - 2] >= LAYER_IPV4 &&
-            this.kinds[this.layerCount - 2] <= LAYER_IPV6
+            this.kinds[this.layerCount - 2] >= Layer.IPV4 &&
+            this.kinds[this.layerCount - 2] <= Layer.IPV6
           ) {
             // IP directly inside IP: the outer one is an IP-in-IP tunnel.
-            this.mask |= BIT_IPIP;
-            this.addTunnel(TUNNEL_IPIP, slot - 1, -1, 0);
+            this.mask |= LayerBit.IPIP;
+            this.addTunnel(Tunnel.IPIP, slot - 1, -1, 0);
           }
           this.innerIp = slot;
-          this.innerNetwork = NETWORK_IP;
+          this.innerNetwork = Network.IP;
           this.enclosingTunnels = this.tunnelCount;
-          this.transport = LAYER_NONE;
+          this.transport = Layer.NONE;
           at = f.payloadStart;
           end = f.payloadEnd;
           endFrom = f.lengthFrom;
           if (f.fragmentOffset !== 0) {
             // A later fragment: its bytes continue the first fragment's payload.
             stop.reason = 'fragment';
-            stop.layer = kind === LAYER_IPV4 ? 'ipv4' : 'ipv6';
+            stop.layer = kind === Layer.IPV4 ? 'ipv4' : 'ipv6';
             stop.offset = at;
             return;
           }
-          const layer = kind === LAYER_IPV4 ? 'ipv4' : 'ipv6';
+          const layer = kind === Layer.IPV4 ? 'ipv4' : 'ipv6';
           kind = tables.ipProtocol[f.protocol];
-          if (kind === LAYER_NONE) {
+          if (kind === Layer.NONE) {
             if (f.protocol === 59) return; // IPv6 "no next header"
             return this.unsupported(layer, at, 'IP protocol', f.protocol);
           }
           break;
         }
-        case LAYER_UDP: {
+        case Layer.UDP: {
           if (this.udpCount === MAX_PER_KIND) return this.tooDeep(at);
           const slot = this.udpCount;
           const f = this.udp[slot];
-          if (decodeUdp(b, at, end, f, stop, endFrom) !== DECODE_OK) return;
+          if (decodeUdp(b, at, end, f, stop, endFrom) !== Status.OK) return;
           this.udpCount++;
-          if (!this.push(LAYER_UDP, at, slot)) return;
-          this.mask |= BIT_UDP;
-          this.transport = LAYER_UDP;
+          if (!this.push(Layer.UDP, at, slot)) return;
+          this.mask |= LayerBit.UDP;
+          this.transport = Layer.UDP;
           this.transportSlot = slot;
           at = f.payloadStart;
           end = f.payloadEnd;
           endFrom = f.lengthFrom;
           let port = f.destinationPort;
           kind = tables.udpPort[port];
-          if (kind === LAYER_NONE) {
+          if (kind === Layer.NONE) {
             port = f.sourcePort;
             kind = tables.udpPort[port];
           }
-          if (kind === LAYER_NONE) return;
+          if (kind === Layer.NONE) return;
           this.pendingPort = port;
           break;
         }
-        case LAYER_TCP: {
+        case Layer.TCP: {
           const f = this.tcp;
-          if (decodeTcp(b, at, end, f, stop, endFrom) !== DECODE_OK) return;
-          if (!this.push(LAYER_TCP, at, 0)) return;
-          this.mask |= BIT_TCP;
-          this.transport = LAYER_TCP;
+          if (decodeTcp(b, at, end, f, stop, endFrom) !== Status.OK) return;
+          if (!this.push(Layer.TCP, at, 0)) return;
+          this.mask |= LayerBit.TCP;
+          this.transport = Layer.TCP;
           if (f.payloadEnd <= f.payloadStart) return;
           kind = tables.tcpPort[f.destinationPort];
-          if (kind === LAYER_NONE) kind = tables.tcpPort[f.sourcePort];
-          if (kind !== LAYER_DNS) return;
+          if (kind === Layer.NONE) kind = tables.tcpPort[f.sourcePort];
+          if (kind !== Layer.DNS) return;
           // A segment may start anywhere in a DNS-over-TCP stream: a failed decode is no fault.
-          if (decodeDns(b, f.payloadStart, f.payloadEnd, this.dns, stop, true, endFrom) !== DECODE_OK) {
+          if (decodeDns(b, f.payloadStart, f.payloadEnd, this.dns, stop, true, endFrom) !== Status.OK) {
             stop.reset();
             return;
           }
-          if (!this.push(LAYER_DNS, f.payloadStart, 0)) return;
-          this.mask |= BIT_DNS;
+          if (!this.push(Layer.DNS, f.payloadStart, 0)) return;
+          this.mask |= LayerBit.DNS;
           this.hasDns = true;
           return;
         }
-        case LAYER_ICMP:
-        case LAYER_ICMPV6: {
-          const version = kind === LAYER_ICMP ? 4 : 6;
-          if (decodeIcmp(b, at, end, this.icmp, stop, version, endFrom) !== DECODE_OK) return;
+        case Layer.ICMP:
+        case Layer.ICMPV6: {
+          const version = kind === Layer.ICMP ? 4 : 6;
+          if (decodeIcmp(b, at, end, this.icmp, stop, version, endFrom) !== Status.OK) return;
           if (!this.push(kind, at, 0)) return;
-          this.mask |= version === 4 ? BIT_ICMP : BIT_ICMPV6;
+          this.mask |= version === 4 ? LayerBit.ICMP : LayerBit.ICMPV6;
           this.transport = kind;
           return;
         }
-        case LAYER_DNS: {
-          if (decodeDns(b, at, end, this.dns, stop, false, endFrom) !== DECODE_OK) return;
-          if (!this.push(LAYER_DNS, at, 0)) return;
-          this.mask |= BIT_DNS;
+        case Layer.DNS: {
+          if (decodeDns(b, at, end, this.dns, stop, false, endFrom) !== Status.OK) return;
+          if (!this.push(Layer.DNS, at, 0)) return;
+          this.mask |= LayerBit.DNS;
           this.hasDns = true;
           return;
         }
-        case LAYER_VXLAN: {
+        case Layer.VXLAN: {
           if (this.vxlanCount === MAX_PER_KIND) return this.tooDeep(at);
           const slot = this.vxlanCount;
           const f = this.vxlan[slot];
-          if (decodeVxlan(b, at, end, f, stop) !== DECODE_OK) return;
+          if (decodeVxlan(b, at, end, f, stop) !== Status.OK) return;
           this.vxlanCount++;
-          if (!this.push(LAYER_VXLAN, at, slot)) return;
-          this.mask |= BIT_VXLAN;
-          this.addTunnel(TUNNEL_VXLAN, this.innerIp, f.vni, this.pendingPort);
+          if (!this.push(Layer.VXLAN, at, slot)) return;
+          this.mask |= LayerBit.VXLAN;
+          this.addTunnel(Tunnel.VXLAN, this.innerIp, f.vni, this.pendingPort);
           at = f.payloadStart;
           endFrom = 'captured';
-          kind = LAYER_ETHERNET;
+          kind = Layer.ETHERNET;
           break;
         }
-        case LAYER_GENEVE: {
+        case Layer.GENEVE: {
           if (this.geneveCount === MAX_PER_KIND) return this.tooDeep(at);
           const slot = this.geneveCount;
           const f = this.geneve[slot];
-          if (decodeGeneve(b, at, end, f, stop) !== DECODE_OK) return;
+          if (decodeGeneve(b, at, end, f, stop) !== Status.OK) return;
           this.geneveCount++;
-          if (!this.push(LAYER_GENEVE, at, slot)) return;
-          this.mask |= BIT_GENEVE;
-          this.addTunnel(TUNNEL_GENEVE, this.innerIp, f.vni, this.pendingPort);
+          if (!this.push(Layer.GENEVE, at, slot)) return;
+          this.mask |= LayerBit.GENEVE;
+          this.addTunnel(Tunnel.GENEVE, this.innerIp, f.vni, this.pendingPort);
           at = f.payloadStart;
           kind =
             f.protocolType === ETHERTYPE_TRANSPARENT_ETHERNET
-              ? LAYER_ETHERNET
+              ? Layer.ETHERNET
               : tables.etherType[f.protocolType];
-          if (kind === LAYER_NONE) return this.unsupported('geneve', at, 'protocol type', f.protocolType);
+          if (kind === Layer.NONE) return this.unsupported('geneve', at, 'protocol type', f.protocolType);
           break;
         }
-        case LAYER_GRE: {
+        case Layer.GRE: {
           if (this.greCount === MAX_PER_KIND) return this.tooDeep(at);
           const slot = this.greCount;
           const f = this.gre[slot];
-          if (decodeGre(b, at, end, f, stop, endFrom) !== DECODE_OK) return;
+          if (decodeGre(b, at, end, f, stop, endFrom) !== Status.OK) return;
           this.greCount++;
-          if (!this.push(LAYER_GRE, at, slot)) return;
-          this.mask |= BIT_GRE;
+          if (!this.push(Layer.GRE, at, slot)) return;
+          this.mask |= LayerBit.GRE;
           // GRE straight in IP has no port; GRE-in-UDP (RFC 8086) came through the UDP case.
-          const overUdp = this.kinds[this.layerCount - 2] === LAYER_UDP;
-          this.addTunnel(TUNNEL_GRE, this.innerIp, f.hasKey ? f.key : -1, overUdp ? this.pendingPort : 0);
+          const overUdp = this.kinds[this.layerCount - 2] === Layer.UDP;
+          this.addTunnel(Tunnel.GRE, this.innerIp, f.hasKey ? f.key : -1, overUdp ? this.pendingPort : 0);
           at = f.payloadStart;
           kind = tables.etherType[f.payloadType];
-          if (kind === LAYER_NONE) return this.unsupported('gre', at, 'protocol type', f.payloadType);
+          if (kind === Layer.NONE) return this.unsupported('gre', at, 'protocol type', f.payloadType);
           break;
         }
         default:

@@ -1,10 +1,10 @@
-import { DECODE_OK, type DecodeStop, truncated } from './stop.js';
+import { Status, type DecodeStop, truncated } from './stop.js';
 
 /*
  * Linux cooked capture, what `tcpdump -i any` writes.
- * SLL (LINKTYPE_LINUX_SLL, 113), https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html
+ * SLL (LinkType.LINUX_SLL, 113), https://www.tcpdump.org/linktypes/LinkType.LINUX_SLL.html
  *   | Packet type (2) | ARPHRD type (2) | Address length (2) | Address (8) | Protocol (2) |
- * SLL2 (LINKTYPE_LINUX_SLL2, 276), https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL2.html
+ * SLL2 (LinkType.LINUX_SLL2, 276), https://www.tcpdump.org/linktypes/LinkType.LINUX_SLL2.html
  *   | Protocol (2) | Reserved (2) | Interface index (4) |
  *   | ARPHRD type (2) | Packet type (1) | Address length (1) | Address (8) |
  *
@@ -49,7 +49,7 @@ export function decodeSll(b: Uint8Array, at: number, end: number, out: SllFields
   out.interfaceIndex = -1;
   out.payloadStart = at + SLL_HEADER_LENGTH;
   out.payloadEnd = end;
-  return DECODE_OK;
+  return Status.OK;
 }
 
 export function decodeSll2(b: Uint8Array, at: number, end: number, out: SllFields, stop: DecodeStop): number {
@@ -65,5 +65,5 @@ export function decodeSll2(b: Uint8Array, at: number, end: number, out: SllField
   out.addressLow = ((b[at + 14] << 24) | (b[at + 15] << 16) | (b[at + 16] << 8) | b[at + 17]) >>> 0;
   out.payloadStart = at + SLL2_HEADER_LENGTH;
   out.payloadEnd = end;
-  return DECODE_OK;
+  return Status.OK;
 }

@@ -34,9 +34,11 @@ export class DecodeStop {
   }
 }
 
-export const DECODE_OK = 0;
-export const DECODE_TRUNCATED = 1;
-export const DECODE_MALFORMED = 2;
+export const enum Status {
+  OK = 0,
+  TRUNCATED = 1,
+  MALFORMED = 2,
+}
 
 /** Marks `stop` truncated: `layer` needed `need` bytes at `offset` and `have` were there. */
 export function truncated(
@@ -53,7 +55,7 @@ export function truncated(
   stop.need = need;
   stop.have = have < 0 ? 0 : have;
   stop.lengthFrom = lengthFrom;
-  return DECODE_TRUNCATED;
+  return Status.TRUNCATED;
 }
 
 /** Marks `stop` malformed: a field at `offset` holds a value the protocol forbids. */
@@ -69,5 +71,5 @@ export function malformed(
   stop.offset = offset;
   stop.detail = detail;
   stop.value = value;
-  return DECODE_MALFORMED;
+  return Status.MALFORMED;
 }

@@ -17,21 +17,7 @@ import {
   IP_PROTOCOL_TCP,
   IP_PROTOCOL_UDP,
 } from './ip.js';
-import {
-  LAYER_ARP,
-  LAYER_DNS,
-  LAYER_ETHERNET,
-  LAYER_GENEVE,
-  LAYER_GRE,
-  LAYER_ICMP,
-  LAYER_ICMPV6,
-  LAYER_IPV4,
-  LAYER_IPV6,
-  LAYER_TCP,
-  LAYER_UDP,
-  LAYER_VLAN,
-  LAYER_VXLAN,
-} from './layers.js';
+import { Layer } from './layers.js';
 
 /** UDP ports VXLAN runs on: IANA's 4789, Linux's (Flannel's, Cilium's) 8472, Weave's 6784. */
 export const DEFAULT_VXLAN_PORTS: readonly number[] = [4789, 8472, 6784];
@@ -52,35 +38,35 @@ export class DecodeTables {
   readonly tcpPort = new Uint8Array(65536);
 
   constructor(options: { vxlanPorts?: readonly number[] } = {}) {
-    this.etherType[ETHERTYPE_IPV4] = LAYER_IPV4;
-    this.etherType[ETHERTYPE_IPV6] = LAYER_IPV6;
-    this.etherType[ETHERTYPE_ARP] = LAYER_ARP;
-    this.etherType[ETHERTYPE_RARP] = LAYER_ARP;
-    this.etherType[ETHERTYPE_VLAN] = LAYER_VLAN;
-    this.etherType[ETHERTYPE_QINQ] = LAYER_VLAN;
-    this.etherType[ETHERTYPE_QINQ_OLD] = LAYER_VLAN;
-    this.etherType[ETHERTYPE_TRANSPARENT_ETHERNET] = LAYER_ETHERNET;
-    this.ipProtocol[IP_PROTOCOL_ICMP] = LAYER_ICMP;
-    this.ipProtocol[IP_PROTOCOL_IPIP] = LAYER_IPV4;
-    this.ipProtocol[IP_PROTOCOL_TCP] = LAYER_TCP;
-    this.ipProtocol[IP_PROTOCOL_UDP] = LAYER_UDP;
-    this.ipProtocol[IP_PROTOCOL_IPV6] = LAYER_IPV6;
-    this.ipProtocol[IP_PROTOCOL_GRE] = LAYER_GRE;
-    this.ipProtocol[IP_PROTOCOL_ICMPV6] = LAYER_ICMPV6;
-    for (const port of options.vxlanPorts ?? DEFAULT_VXLAN_PORTS) this.addUdpPort(port, LAYER_VXLAN);
-    this.udpPort[GENEVE_PORT] = LAYER_GENEVE;
-    this.udpPort[GRE_IN_UDP_PORT] = LAYER_GRE;
-    this.udpPort[DNS_PORT] = LAYER_DNS;
-    this.tcpPort[DNS_PORT] = LAYER_DNS;
+    this.etherType[ETHERTYPE_IPV4] = Layer.IPV4;
+    this.etherType[ETHERTYPE_IPV6] = Layer.IPV6;
+    this.etherType[ETHERTYPE_ARP] = Layer.ARP;
+    this.etherType[ETHERTYPE_RARP] = Layer.ARP;
+    this.etherType[ETHERTYPE_VLAN] = Layer.VLAN;
+    this.etherType[ETHERTYPE_QINQ] = Layer.VLAN;
+    this.etherType[ETHERTYPE_QINQ_OLD] = Layer.VLAN;
+    this.etherType[ETHERTYPE_TRANSPARENT_ETHERNET] = Layer.ETHERNET;
+    this.ipProtocol[IP_PROTOCOL_ICMP] = Layer.ICMP;
+    this.ipProtocol[IP_PROTOCOL_IPIP] = Layer.IPV4;
+    this.ipProtocol[IP_PROTOCOL_TCP] = Layer.TCP;
+    this.ipProtocol[IP_PROTOCOL_UDP] = Layer.UDP;
+    this.ipProtocol[IP_PROTOCOL_IPV6] = Layer.IPV6;
+    this.ipProtocol[IP_PROTOCOL_GRE] = Layer.GRE;
+    this.ipProtocol[IP_PROTOCOL_ICMPV6] = Layer.ICMPV6;
+    for (const port of options.vxlanPorts ?? DEFAULT_VXLAN_PORTS) this.addUdpPort(port, Layer.VXLAN);
+    this.udpPort[GENEVE_PORT] = Layer.GENEVE;
+    this.udpPort[GRE_IN_UDP_PORT] = Layer.GRE;
+    this.udpPort[DNS_PORT] = Layer.DNS;
+    this.tcpPort[DNS_PORT] = Layer.DNS;
   }
 
-  /** Decodes UDP traffic to or from `port` with the decoder for `layer` (e.g. LAYER_VXLAN). */
+  /** Decodes UDP traffic to or from `port` with the decoder for `layer` (e.g. Layer.VXLAN). */
   addUdpPort(port: number, layer: number): void {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`not a UDP port: ${port}`);
     this.udpPort[port] = layer;
   }
 
   addVxlanPort(port: number): void {
-    this.addUdpPort(port, LAYER_VXLAN);
+    this.addUdpPort(port, Layer.VXLAN);
   }
 }

@@ -1,4 +1,4 @@
-import { DECODE_OK, type DecodeStop, malformed, truncated } from './stop.js';
+import { Status, type DecodeStop, malformed, truncated } from './stop.js';
 
 /*
  * TCP, RFC 9293 §3.1:
@@ -58,7 +58,7 @@ export function decodeTcp(
   // Options are skipped by the data offset.
   out.payloadStart = at + headerLength;
   out.payloadEnd = end;
-  return DECODE_OK;
+  return Status.OK;
 }
 
 const FLAG_LETTERS = 'FSRPAUEC';

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decode, realPacket } from '../../../test/support/packets.js';
 import { expectTruncations } from '../../../test/support/truncation.js';
 import {
-  DECODE_MALFORMED,
-  DECODE_OK,
+  Status,
   DecodeTables,
   decodeGeneve,
   decodeGre,
@@ -12,25 +11,20 @@ import {
   GENEVE_BASE_LENGTH,
   GeneveFields,
   GreFields,
-  LAYER_GENEVE,
-  LAYER_GRE,
-  LAYER_UDP,
-  LAYER_VXLAN,
-  TUNNEL_GENEVE,
-  TUNNEL_IPIP,
-  TUNNEL_VXLAN,
+  Layer,
+  Tunnel,
   VXLAN_LENGTH,
   VxlanFields,
 } from './index.js';
 
 describe('decodeVxlan', () => {
-  const { bytes, at, decoded } = realPacket(LAYER_VXLAN);
+  const { bytes, at, decoded } = realPacket(Layer.VXLAN);
 
   it('reads the VNI and hands on to the inner Ethernet frame', () => {
     const f = new VxlanFields();
-    expect(decodeVxlan(bytes, at, bytes.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeVxlan(bytes, at, bytes.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.vni).toBe((bytes[at + 4] << 16) | (bytes[at + 5] << 8) | bytes[at + 6]);
-    expect(decoded.tunnelType[0]).toBe(TUNNEL_VXLAN);
+    expect(decoded.tunnelType[0]).toBe(Tunnel.VXLAN);
     expect(decoded.ethernetCount).toBe(2);
   });
 
@@ -41,13 +35,13 @@ describe('decodeVxlan', () => {
   });
 
   it('finds VXLAN on a port added by the user', () => {
-    const { bytes: b, linkType, decoded: d } = realPacket(LAYER_VXLAN, (p) => p.tunnelPort[0] === 4789);
+    const { bytes: b, linkType, decoded: d } = realPacket(Layer.VXLAN, (p) => p.tunnelPort[0] === 4789);
     const udp = d.udp[0];
     const moved = b.slice();
     const port = d.starts[d.layerCount - 1];
     void port;
     // Rewrite the UDP destination port 4789 to 9999: not VXLAN by default, VXLAN once added.
-    const udpAt = d.starts[Array.from(d.kinds.subarray(0, d.layerCount)).indexOf(LAYER_UDP)];
+    const udpAt = d.starts[Array.from(d.kinds.subarray(0, d.layerCount)).indexOf(Layer.UDP)];
     moved[udpAt + 2] = 9999 >> 8;
     moved[udpAt + 3] = 9999 & 0xff;
     expect(udp.destinationPort === 4789 || udp.sourcePort === 4789).toBe(true);
@@ -62,11 +56,11 @@ describe('decodeVxlan', () => {
 });
 
 describe('decodeGeneve', () => {
-  const { bytes, at } = realPacket(LAYER_GENEVE, (p) => p.geneve[0].optionsLength > 0);
+  const { bytes, at } = realPacket(Layer.GENEVE, (p) => p.geneve[0].optionsLength > 0);
 
   it('skips options by their length and reads the VNI', () => {
     const f = new GeneveFields();
-    expect(decodeGeneve(bytes, at, bytes.length, f, new DecodeStop())).toBe(DECODE_OK);
+    expect(decodeGeneve(bytes, at, bytes.length, f, new DecodeStop())).toBe(Status.OK);
     expect(f.optionsLength).toBe((bytes[at] & 0x3f) * 4);
     expect(f.payloadStart).toBe(at + 8 + f.optionsLength);
   });
@@ -88,18 +82,18 @@ describe('decodeGeneve', () => {
   });
 
   it('records the tunnel with its UDP port', () => {
-    const { decoded } = realPacket(LAYER_GENEVE);
-    expect(decoded.tunnelType[0]).toBe(TUNNEL_GENEVE);
+    const { decoded } = realPacket(Layer.GENEVE);
+    expect(decoded.tunnelType[0]).toBe(Tunnel.GENEVE);
     expect(decoded.tunnelPort[0]).toBe(6081);
   });
 });
 
 describe('decodeGre', () => {
-  const { bytes, at } = realPacket(LAYER_GRE, (p) => p.gre[0].hasKey || p.gre[0].hasSequence);
+  const { bytes, at } = realPacket(Layer.GRE, (p) => p.gre[0].hasKey || p.gre[0].hasSequence);
 
   it('reads its optional fields and finds the payload after them', () => {
     const f = new GreFields();
-    expect(decodeGre(bytes, at, bytes.length, f, new DecodeStop(), 'captured')).toBe(DECODE_OK);
+    expect(decodeGre(bytes, at, bytes.length, f, new DecodeStop(), 'captured')).toBe(Status.OK);
     let length = 4;
     if (bytes[at] & 0x80) length += 4;
     if (bytes[at] & 0x20) length += 4;
@@ -115,13 +109,13 @@ describe('decodeGre', () => {
     const routed = bytes.slice();
     routed[at] |= 0x40;
     const stop = new DecodeStop();
-    expect(decodeGre(routed, at, routed.length, new GreFields(), stop, 'captured')).toBe(DECODE_MALFORMED);
+    expect(decodeGre(routed, at, routed.length, new GreFields(), stop, 'captured')).toBe(Status.MALFORMED);
   });
 
   it('reads through ERSPAN to the mirrored frame, and through IP-in-IP', () => {
-    const erspan = realPacket(LAYER_GRE, (p) => p.gre[0].erspanType > 0);
+    const erspan = realPacket(Layer.GRE, (p) => p.gre[0].erspanType > 0);
     expect(erspan.decoded.ethernetCount).toBeGreaterThan(1);
-    const ipip = realPacket(LAYER_UDP, (p) => p.tunnelCount > 0 && p.tunnelType[0] === TUNNEL_IPIP);
+    const ipip = realPacket(Layer.UDP, (p) => p.tunnelCount > 0 && p.tunnelType[0] === Tunnel.IPIP);
     expect(ipip.decoded.ipCount).toBe(2);
     expect(ipip.decoded.enclosingTunnels).toBe(1);
   });

@@ -1,4 +1,4 @@
-import { DECODE_OK, type DecodeStop, malformed, truncated } from './stop.js';
+import { Status, type DecodeStop, malformed, truncated } from './stop.js';
 
 /*
  * UDP, RFC 768:
@@ -46,5 +46,5 @@ export function decodeUdp(
     out.payloadEnd = end;
     out.lengthFrom = endFrom;
   }
-  return DECODE_OK;
+  return Status.OK;
 }

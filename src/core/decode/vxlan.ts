@@ -1,4 +1,4 @@
-import { DECODE_OK, type DecodeStop, truncated } from './stop.js';
+import { Status, type DecodeStop, truncated } from './stop.js';
 
 /*
  * VXLAN, RFC 7348 §5:
@@ -32,5 +32,5 @@ export function decodeVxlan(
   out.vni = (b[at + 4] << 16) | (b[at + 5] << 8) | b[at + 6];
   out.payloadStart = at + VXLAN_LENGTH;
   out.payloadEnd = end;
-  return DECODE_OK;
+  return Status.OK;
 }

@@ -1,10 +1,11 @@
 import type { DecodedPacket } from '../decode/index.js';
-import { finishHash, mixWord, powerOfTwoAtLeast } from './hash.js';
+import { finishHash, mix, mixWord, powerOfTwoAtLeast } from './hash.js';
 
 /** Words per tunnel in a context key: type, UDP port, IP version, then both endpoints (4 words each). */
 const TUNNEL_WORDS = 11;
 /** Words before the tunnels: capture interface, link (SLL2) interface + 1, tunnel count. */
 const HEAD_WORDS = 3;
+const FAST_STRIDE = 6;
 
 /** One tunnel of a context: its type and the unordered pair of outer endpoints, `low` < `high`. */
 export interface ContextTunnel {
@@ -44,6 +45,11 @@ export class ContextTable {
   private keyUsed = 0;
   private slots = new Int32Array(64);
   private hashes: number[] = [];
+  /** The one-IPv4-tunnel table: [capture interface, link interface + 1, type << 16 | port, low, high, context id]. */
+  private fastKeys = new Uint32Array(FAST_STRIDE * 64);
+  private fastSlots = new Int32Array(128);
+  private fastHashes: number[] = [];
+  private fastCount = 0;
   private plainInterface = -2;
   private plainLink = -2;
   private plainId = -1;
@@ -54,7 +60,79 @@ export class ContextTable {
       // Most packets: no tunnel, and the same interface as the packet before.
       this.orientation = 0;
       if (captureInterface === this.plainInterface && p.linkInterface === this.plainLink) return this.plainId;
+    } else if (tunnelCount === 1 && p.ip[p.tunnelIp[0]].version === 4) {
+      return this.internOneIpv4Tunnel(p, captureInterface);
     }
+    return this.internAny(p, captureInterface, tunnelCount);
+  }
+
+  /**
+   * The overlay case (one VXLAN, Geneve, IP-in-IP or GRE tunnel between IPv4 nodes) by a
+   * table of its own keyed by five numbers, so the per-packet cost is a short hash and compare.
+   */
+  private internOneIpv4Tunnel(p: DecodedPacket, captureInterface: number): number {
+    const ip = p.ip[p.tunnelIp[0]];
+    const s = ip.source[0];
+    const d = ip.destination[0];
+    const low = s <= d ? s : d;
+    const high = s <= d ? d : s;
+    const link = p.linkInterface + 1;
+    const typeAndPort = (p.tunnelType[0] << 16) | p.tunnelPort[0];
+    this.orientation = s > d ? 1 : 0;
+    const h = finishHash(
+      mix(mix(mix(mix(mix(0x1b873593, captureInterface), link), typeAndPort), low), high),
+      5,
+    );
+    const keys = this.fastKeys;
+    const mask = this.fastSlots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const entry = this.fastSlots[i] - 1;
+      if (entry < 0) break;
+      const k = entry * FAST_STRIDE;
+      if (
+        keys[k + 3] === low &&
+        keys[k + 4] === high &&
+        keys[k + 2] === typeAndPort &&
+        keys[k] === captureInterface &&
+        keys[k + 1] === link
+      ) {
+        return keys[k + 5];
+      }
+    }
+    const orientation = this.orientation;
+    const id = this.internAny(p, captureInterface, 1);
+    this.orientation = orientation;
+    this.addFast(h, [captureInterface, link, typeAndPort, low, high, id]);
+    return id;
+  }
+
+  private addFast(hash: number, words: number[]): void {
+    const entry = this.fastCount++;
+    if ((entry + 1) * FAST_STRIDE > this.fastKeys.length) {
+      const grown = new Uint32Array(this.fastKeys.length * 2);
+      grown.set(this.fastKeys);
+      this.fastKeys = grown;
+    }
+    this.fastKeys.set(words, entry * FAST_STRIDE);
+    this.fastHashes.push(hash);
+    if (this.fastCount * 2 > this.fastSlots.length) {
+      const slots = new Int32Array(this.fastSlots.length * 2);
+      const mask = slots.length - 1;
+      for (let e = 0; e < this.fastCount; e++) {
+        let i = this.fastHashes[e] & mask;
+        while (slots[i] !== 0) i = (i + 1) & mask;
+        slots[i] = e + 1;
+      }
+      this.fastSlots = slots;
+      return;
+    }
+    const mask = this.fastSlots.length - 1;
+    let i = hash & mask;
+    while (this.fastSlots[i] !== 0) i = (i + 1) & mask;
+    this.fastSlots[i] = entry + 1;
+  }
+
+  private internAny(p: DecodedPacket, captureInterface: number, tunnelCount: number): number {
     const w = this.scratch;
     w[0] = captureInterface;
     w[1] = p.linkInterface + 1;

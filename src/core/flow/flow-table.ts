@@ -3,19 +3,14 @@ import {
   type DecodedPacket,
   IP_PROTOCOL_ICMP,
   IP_PROTOCOL_ICMPV6,
-  LAYER_ICMP,
-  LAYER_ICMPV6,
-  LAYER_TCP,
-  LAYER_UDP,
+  Layer,
   MAX_TUNNELS,
-  NETWORK_ARP,
-  NETWORK_ETHERNET,
-  NETWORK_IP,
+  Network,
   TCP_ACK,
   TCP_SYN,
 } from '../decode/index.js';
 import { ContextTable } from './context.js';
-import { finishHash, mixWord } from './hash.js';
+import { finishHash, mix } from './hash.js';
 
 /*
  * A flow key is twelve 32-bit words (stored with its hash in a 16-word line):
@@ -31,19 +26,22 @@ import { finishHash, mixWord } from './hash.js';
 const KEY_WORDS = 12;
 
 /** What a flow is keyed by. */
-export const FLOW_PORTS = 1; // TCP, UDP: addresses and ports
-export const FLOW_ECHO = 2; // ICMP/ICMPv6 echo: addresses and identifier
-export const FLOW_ADDRESSES = 3; // other IP: addresses and protocol
-export const FLOW_ARP = 4; // ARP: sender and target IPv4 addresses
-export const FLOW_ETHERNET = 5; // non-IP frames: MAC addresses and EtherType
-export const FLOW_ICMP_ERROR = 6; // ICMP errors: addresses, type, code and the quoted packet
+export const enum FlowKind {
+  PORTS = 1, // TCP, UDP: addresses and ports
+  ECHO = 2, // ICMP/ICMPv6 echo: addresses and identifier
+  ADDRESSES = 3, // other IP: addresses and protocol
+  ARP = 4, // ARP: sender and target IPv4 addresses
+  ETHERNET = 5, // non-IP frames: MAC addresses and EtherType
+  ICMP_ERROR = 6, // ICMP errors: addresses, type, code and the quoted packet
+}
 
 /** Which way a packet went: 0 from endpoint A to B, 1 back. */
 const A_TO_B = 0;
 
-const INITIATOR_FIRST_PACKET = 0;
-const INITIATOR_SYN_ACK = 1;
-const INITIATOR_SYN = 2;
+/** How sure we are who started a flow, weakest first; 0 means no packet yet. */
+const INITIATOR_FIRST_PACKET = 1;
+const INITIATOR_SYN_ACK = 2;
+const INITIATOR_SYN = 3;
 
 /** Fragment map entries kept before it is cleared (fragments are rare; this bounds memory). */
 const MAX_PENDING_FRAGMENTS = 4096;
@@ -62,27 +60,29 @@ export interface IcmpErrorDetail {
 }
 
 /*
- * Per-flow numbers, sixteen doubles (two cache lines) per flow, so updating a flow touches
- * one place rather than a dozen arrays: a capture's 50,000 flows outgrow the CPU caches,
- * and each separate array would cost its own miss.
+ * A flow's hot state fits two 64-byte cache lines, so a packet touches the slot, the key
+ * line and the stats line and nothing else: a capture's 50,000 flows outgrow the CPU caches,
+ * and every extra array would cost a miss per packet.
+ *
+ * Key line, 16 x uint32: words 0-11 the key, then
  */
-const STAT_STRIDE = 16;
+const KEY_STRIDE = 16;
+const K_HASH = 12;
+/** TCP flags sent by A (bits 0-7) and by B (8-15); initiator (bit 16); its evidence (bits 17-18). */
+const K_STATE = 13;
+/** VNI (or GRE key) of the outermost tunnel in packets from A, then from B; NO_VNI when none. */
+const K_VNI = 14;
+const NO_VNI = 0xffffffff;
+const STATE_INITIATOR_B = 1 << 16;
+const STATE_EVIDENCE_SHIFT = 17;
+/* Stats line, 8 doubles: */
+const STAT_STRIDE = 8;
 const S_PACKETS = 0; // + direction
 const S_BYTES = 2; // + direction
 const S_FIRST_SECONDS = 4;
 const S_FIRST_NANOS = 5;
 const S_LAST_SECONDS = 6;
 const S_LAST_NANOS = 7;
-const S_TCP_FLAGS = 8; // + direction
-const S_INITIATOR = 10;
-const S_EVIDENCE = 11;
-const S_ORIENTATION = 12;
-const S_FIRST_RECORD = 13;
-const S_VNI = 14; // + direction: the outermost tunnel's; deeper ones live in `deeperVni`
-/** Key words plus the hash, padded to one 64-byte line. */
-const KEY_STRIDE = 16;
-const K_HASH = 12;
-const NO_EVIDENCE = 255;
 
 /**
  * Bidirectional conversations of one capture. Flows live in typed arrays indexed by flow
@@ -96,11 +96,16 @@ export class FlowTable {
   private slots = new Int32Array(0);
   private keys = new Uint32Array(0);
   private stats = new Float64Array(0);
+  /** Written once per flow, read for reports: which way A-to-B traffic crosses each tunnel, and the first record. */
+  private orientations = new Uint32Array(0);
+  private firstRecords = new Float64Array(0);
   /** VNIs of tunnel levels 1 and deeper: [(id * (MAX_TUNNELS - 1) + level - 1) * 2 + direction]. */
   private deeperVni = new Int32Array(0);
   readonly icmpErrors = new Map<number, IcmpErrorDetail>();
 
   private readonly key = new Uint32Array(KEY_WORDS);
+  /** Whether `key` may hold non-zero words beyond an IPv4 key's (IPv6, MAC, ICMP error). */
+  private keyIsWide = true;
   private readonly slowKeys = new Map<string, number>();
   private readonly fragments = new Map<string, number>();
 
@@ -113,20 +118,20 @@ export class FlowTable {
     const network = p.innerNetwork;
     const k = this.key;
     let swapped: boolean;
-    if (network === NETWORK_IP) {
+    if (network === Network.IP) {
       const ip = p.ip[p.innerIp];
       if (ip.isFragment) return this.addFragment(p, r);
       const transport = p.transport;
-      if (transport === LAYER_ICMP || transport === LAYER_ICMPV6) {
+      if (transport === Layer.ICMP || transport === Layer.ICMPV6) {
         if (p.icmp.isError) return this.addIcmpError(p, r);
       }
       k[0] = this.contexts.intern(p, r.interfaceIndex, p.enclosingTunnels);
       swapped = this.ipKey(p, ip.source, ip.destination, ip.version, ip.protocol);
-    } else if (network === NETWORK_ARP) {
+    } else if (network === Network.ARP) {
       const arp = p.arp;
       if (!arp.isEthernetIpv4) return false;
       k[0] = this.contexts.intern(p, r.interfaceIndex, p.enclosingTunnels);
-      k[1] = (4 << 24) | (FLOW_ARP << 16);
+      k[1] = (4 << 24) | (FlowKind.ARP << 16);
       k[2] = 0;
       const a = arp.senderProtocolAddress;
       const b = arp.targetProtocolAddress;
@@ -134,10 +139,11 @@ export class FlowTable {
       k[3] = swapped ? b : a;
       k[7] = swapped ? a : b;
       k[4] = k[5] = k[6] = k[8] = k[9] = k[10] = k[11] = 0;
-    } else if (network === NETWORK_ETHERNET) {
+      this.keyIsWide = false;
+    } else if (network === Network.ETHERNET) {
       const e = p.ethernet[p.innerEthernet];
       k[0] = this.contexts.intern(p, r.interfaceIndex, p.enclosingTunnels);
-      k[1] = FLOW_ETHERNET << 16;
+      k[1] = FlowKind.ETHERNET << 16;
       k[2] = e.etherType < 0x0600 ? 0 : e.etherType;
       swapped =
         e.sourceHigh > e.destinationHigh ||
@@ -147,6 +153,7 @@ export class FlowTable {
       k[7] = swapped ? e.sourceHigh : e.destinationHigh;
       k[8] = swapped ? e.sourceLow : e.destinationLow;
       k[5] = k[6] = k[9] = k[10] = k[11] = 0;
+      this.keyIsWide = true;
     } else {
       return false;
     }
@@ -164,30 +171,47 @@ export class FlowTable {
     protocol: number,
   ): boolean {
     const k = this.key;
-    let kind = FLOW_ADDRESSES;
+    let kind = FlowKind.ADDRESSES;
     let sourcePort = 0;
     let destinationPort = 0;
     const transport = p.transport;
-    if (transport === LAYER_TCP) {
-      kind = FLOW_PORTS;
+    if (transport === Layer.TCP) {
+      kind = FlowKind.PORTS;
       sourcePort = p.tcp.sourcePort;
       destinationPort = p.tcp.destinationPort;
-    } else if (transport === LAYER_UDP) {
-      kind = FLOW_PORTS;
+    } else if (transport === Layer.UDP) {
+      kind = FlowKind.PORTS;
       const u = p.udp[p.transportSlot];
       sourcePort = u.sourcePort;
       destinationPort = u.destinationPort;
-    } else if ((transport === LAYER_ICMP || transport === LAYER_ICMPV6) && p.icmp.isEcho) {
-      kind = FLOW_ECHO;
+    } else if ((transport === Layer.ICMP || transport === Layer.ICMPV6) && p.icmp.isEcho) {
+      kind = FlowKind.ECHO;
       sourcePort = destinationPort = p.icmp.identifier;
     }
+    k[1] = (version << 24) | (kind << 16) | protocol;
+    if (version === 4) {
+      // IPv4: one word an address; words 4-6, 8-10 and 11 stay zero from the last wide key.
+      if (this.keyIsWide) {
+        k[4] = k[5] = k[6] = k[8] = k[9] = k[10] = k[11] = 0;
+        this.keyIsWide = false;
+      }
+      const s0 = s[0];
+      const d0 = d[0];
+      const swapped = s0 > d0 || (s0 === d0 && sourcePort > destinationPort);
+      k[2] = swapped
+        ? ((destinationPort << 16) | sourcePort) >>> 0
+        : ((sourcePort << 16) | destinationPort) >>> 0;
+      k[3] = swapped ? d0 : s0;
+      k[7] = swapped ? s0 : d0;
+      return swapped;
+    }
+    this.keyIsWide = true;
     let cmp = 0;
     for (let i = 0; i < 4 && cmp === 0; i++) cmp = s[i] < d[i] ? -1 : s[i] > d[i] ? 1 : 0;
     if (cmp === 0) cmp = sourcePort < destinationPort ? -1 : sourcePort > destinationPort ? 1 : 0;
     const swapped = cmp > 0;
     const a = swapped ? d : s;
     const b = swapped ? s : d;
-    k[1] = (version << 24) | (kind << 16) | protocol;
     k[2] = swapped
       ? ((destinationPort << 16) | sourcePort) >>> 0
       : ((sourcePort << 16) | destinationPort) >>> 0;
@@ -205,8 +229,13 @@ export class FlowTable {
 
   private lookup(): number {
     const k = this.key;
-    let h = 0x6a09e667;
-    for (let i = 0; i < KEY_WORDS; i++) h = mixWord(h, k[i]);
+    // IPv4 and ARP keys (most) leave words 4-6 and 8-11 zero: hash only the words that can differ.
+    const narrow = !this.keyIsWide;
+    let h = mix(mix(mix(mix(mix(0x6a09e667, k[0]), k[1]), k[2]), k[3]), k[7]);
+    if (!narrow) {
+      h = mix(mix(mix(h, k[4]), k[5]), k[6]);
+      h = mix(mix(mix(mix(h, k[8]), k[9]), k[10]), k[11]);
+    }
     h = finishHash(h, KEY_WORDS);
     const slots = this.slots;
     const mask = slots.length - 1;
@@ -222,13 +251,16 @@ export class FlowTable {
         keys[base + 7] === k[7] &&
         keys[base] === k[0] &&
         keys[base + 1] === k[1] &&
-        keys[base + 4] === k[4] &&
-        keys[base + 5] === k[5] &&
-        keys[base + 6] === k[6] &&
-        keys[base + 8] === k[8] &&
-        keys[base + 9] === k[9] &&
-        keys[base + 10] === k[10] &&
-        keys[base + 11] === k[11]
+        // A narrow key (IPv4, ARP) is zero in the other words, and word 1 tells it from
+        // every wide kind (IPv6, MAC, ICMP error): these five words decide.
+        (narrow ||
+          (keys[base + 4] === k[4] &&
+            keys[base + 5] === k[5] &&
+            keys[base + 6] === k[6] &&
+            keys[base + 8] === k[8] &&
+            keys[base + 9] === k[9] &&
+            keys[base + 10] === k[10] &&
+            keys[base + 11] === k[11]))
       ) {
         return id;
       }
@@ -243,15 +275,15 @@ export class FlowTable {
     const id = this.count++;
     this.slots[slot] = id + 1;
     const base = id * KEY_STRIDE;
-    this.keys.set(this.key, base);
-    this.keys[base + K_HASH] = hash;
+    const keys = this.keys;
+    keys.set(this.key, base);
+    keys[base + K_HASH] = hash;
+    keys[base + K_STATE] = 0;
+    keys[base + K_VNI] = NO_VNI;
+    keys[base + K_VNI + 1] = NO_VNI;
     const s = id * STAT_STRIDE;
-    const stats = this.stats;
-    stats[s + S_FIRST_SECONDS] = Infinity;
-    stats[s + S_LAST_SECONDS] = -Infinity;
-    stats[s + S_VNI] = -1;
-    stats[s + S_VNI + 1] = -1;
-    stats[s + S_EVIDENCE] = NO_EVIDENCE;
+    this.stats[s + S_FIRST_SECONDS] = Infinity;
+    this.stats[s + S_LAST_SECONDS] = -Infinity;
     this.deeperVni.fill(-1, id * (MAX_TUNNELS - 1) * 2, (id + 1) * (MAX_TUNNELS - 1) * 2);
     if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     return id;
@@ -262,12 +294,16 @@ export class FlowTable {
     const s = id * STAT_STRIDE;
     stats[s + S_PACKETS + direction]++;
     stats[s + S_BYTES + direction] += r.originalLength;
+    const keys = this.keys;
+    const k = id * KEY_STRIDE;
+    let state = keys[k + K_STATE];
+    const known = state >>> STATE_EVIDENCE_SHIFT;
     // Who started it: a SYN says so best, a SYN-ACK next, else the first packet's sender.
     let evidence = INITIATOR_FIRST_PACKET;
     let starter = direction;
-    if (p.transport === LAYER_TCP && p.innerNetwork === NETWORK_IP) {
+    if (p.transport === Layer.TCP && p.innerNetwork === Network.IP) {
       const flags = p.tcp.flags;
-      stats[s + S_TCP_FLAGS + direction] = stats[s + S_TCP_FLAGS + direction] | flags;
+      state |= flags << (direction * 8);
       const synAck = flags & (TCP_SYN | TCP_ACK);
       if (synAck === TCP_SYN) evidence = INITIATOR_SYN;
       else if (synAck === (TCP_SYN | TCP_ACK)) {
@@ -275,20 +311,19 @@ export class FlowTable {
         starter = 1 - direction;
       }
     }
-    const known = stats[s + S_EVIDENCE];
-    if (known === NO_EVIDENCE || evidence > known) {
-      stats[s + S_EVIDENCE] = evidence;
-      stats[s + S_INITIATOR] = starter;
+    if (evidence > known) {
+      state = (state & 0xffff) | (evidence << STATE_EVIDENCE_SHIFT) | (starter === 1 ? STATE_INITIATOR_B : 0);
     }
+    keys[k + K_STATE] = state;
     const tunnels = p.enclosingTunnels;
-    if (known === NO_EVIDENCE) {
-      stats[s + S_FIRST_RECORD] = r.index;
+    if (known === 0) {
+      this.firstRecords[id] = r.index;
       // Remember which way A-to-B traffic crosses each tunnel.
       const orientation = this.contexts.orientation;
-      stats[s + S_ORIENTATION] = direction === A_TO_B ? orientation : ~orientation & ((1 << tunnels) - 1);
+      this.orientations[id] = direction === A_TO_B ? orientation : ~orientation & ((1 << tunnels) - 1);
     }
     if (tunnels > 0) {
-      stats[s + S_VNI + direction] = p.tunnelVni[0];
+      keys[k + K_VNI + direction] = p.tunnelVni[0];
       if (tunnels > 1) {
         const base = id * (MAX_TUNNELS - 1) * 2 + direction;
         for (let t = 1; t < tunnels; t++) this.deeperVni[base + (t - 1) * 2] = p.tunnelVni[t];
@@ -356,12 +391,12 @@ export class FlowTable {
     const slowKey = `${context}|${ip.version}|${ip.source.join('.')}|${ip.destination.join('.')}|${icmp.type}|${icmp.code}|${quote}`;
     let id = this.slowKeys.get(slowKey);
     if (id === undefined) {
-      // A key no other flow can have: kind FLOW_ICMP_ERROR and a serial number.
+      // A key no other flow can have: kind FlowKind.ICMP_ERROR and a serial number.
       const k = this.key;
       k[0] = context;
       k[1] =
         (ip.version << 24) |
-        (FLOW_ICMP_ERROR << 16) |
+        (FlowKind.ICMP_ERROR << 16) |
         (ip.version === 4 ? IP_PROTOCOL_ICMP : IP_PROTOCOL_ICMPV6);
       k[2] = 0;
       for (let i = 0; i < 4; i++) {
@@ -369,6 +404,7 @@ export class FlowTable {
         k[7 + i] = ip.destination[i];
       }
       k[11] = this.slowKeys.size + 1;
+      this.keyIsWide = true;
       id = this.lookup();
       this.slowKeys.set(slowKey, id);
       this.icmpErrors.set(id, {
@@ -432,12 +468,12 @@ export class FlowTable {
   }
 
   tcpFlagsFrom(id: number, side: number): number {
-    return this.stats[id * STAT_STRIDE + S_TCP_FLAGS + side];
+    return (this.keys[id * KEY_STRIDE + K_STATE] >>> (side * 8)) & 0xff;
   }
 
   /** The endpoint that started the flow: 0 = A, 1 = B. */
   initiator(id: number): number {
-    return this.stats[id * STAT_STRIDE + S_INITIATOR];
+    return (this.keys[id * KEY_STRIDE + K_STATE] & STATE_INITIATOR_B) !== 0 ? 1 : 0;
   }
 
   /** Earliest and latest timestamp: seconds (±Infinity when none) and nanoseconds. */
@@ -459,17 +495,20 @@ export class FlowTable {
 
   /** Record index of the flow's first packet in its capture. */
   firstRecord(id: number): number {
-    return this.stats[id * STAT_STRIDE + S_FIRST_RECORD];
+    return this.firstRecords[id];
   }
 
   /** Bit t set when A-to-B packets leave tunnel t's context `high` endpoint. */
   outerOrientation(id: number): number {
-    return this.stats[id * STAT_STRIDE + S_ORIENTATION];
+    return this.orientations[id];
   }
 
   /** VNI (or GRE key) seen at tunnel `level` in packets from endpoint `side`; -1 when none. */
   vni(id: number, level: number, side: number): number {
-    if (level === 0) return this.stats[id * STAT_STRIDE + S_VNI + side];
+    if (level === 0) {
+      const vni = this.keys[id * KEY_STRIDE + K_VNI + side];
+      return vni === NO_VNI ? -1 : vni;
+    }
     return this.deeperVni[(id * (MAX_TUNNELS - 1) + level - 1) * 2 + side];
   }
 
@@ -477,6 +516,8 @@ export class FlowTable {
     this.capacity = capacity;
     this.keys = growU32(this.keys, capacity * KEY_STRIDE);
     this.stats = growF64(this.stats, capacity * STAT_STRIDE);
+    this.orientations = growU32(this.orientations, capacity);
+    this.firstRecords = growF64(this.firstRecords, capacity);
     this.deeperVni = growI32(this.deeperVni, capacity * (MAX_TUNNELS - 1) * 2);
     const size = Math.max(this.slots.length, capacity * 2);
     if (size !== this.slots.length) this.rehash(size);

@@ -10,6 +10,12 @@ export function mixWord(h: number, word: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
+/** A cheaper step for the per-packet flow lookup: multiply-rotate, then finishHash avalanches. */
+export function mix(h: number, word: number): number {
+  h = Math.imul(h ^ word, 0x9e3779b1);
+  return (h << 13) | (h >>> 19);
+}
+
 export function finishHash(h: number, length: number): number {
   h ^= length;
   h ^= h >>> 16;
