@@ -5,6 +5,8 @@ import { fixtureFiles, FIXTURES, GOLDEN_PUBLIC, HAVE_PUBLIC, publicFiles, ROOT }
 import {
   DECODED_FIELDS,
   decodeCapture,
+  DIVERGENCES,
+  type Divergence,
   type GoldenPacket,
   loadGolden,
   type OurPacket,
@@ -13,90 +15,9 @@ import {
 
 /*
  * Field by field against Wireshark. Goldens come from `npm run golden` (scripts/golden.js),
- * which runs tshark 4.0 over every fixture with per-packet decoding (no reassembly).
- *
- * Where podpath and tshark differ on purpose, the difference is listed here with its reason
- * and its kind: 'prefix' means tshark decodes a protocol podpath does not (so our fields must
- * be a prefix of its), 'deeper' that podpath decodes further than tshark (so its fields must
- * be a prefix of ours), 'skip' names fields not compared at all.
+ * which runs tshark 4.0 over every fixture with per-packet decoding (no reassembly). Where
+ * podpath and tshark differ on purpose, DIVERGENCES (test/support/golden.ts) says so and why.
  */
-interface Divergence {
-  fields: readonly string[];
-  kind: 'prefix' | 'deeper' | 'skip';
-  why: string;
-  /** Packet numbers (1-based) it applies to; all packets when absent. */
-  packets?: readonly number[];
-}
-
-const ALL = DECODED_FIELDS;
-
-const DIVERGENCES: Record<string, Divergence[]> = {
-  'bad-pcap-huge-incl-len.pcap': [
-    {
-      fields: [...ALL, 'count'],
-      kind: 'skip',
-      why: 'Wireshark guesses a non-standard pcap variant for this fuzzed file and frames it differently; podpath reads the standard layout and stops at record 1, whose length is impossible',
-    },
-  ],
-  'bad-pcap-usec-over-1e6.pcap': [
-    { fields: ['len'], kind: 'skip', why: 'tshark clamps the fuzzed original length 4093509168 to 2^31-1' },
-  ],
-  'fmt-pcap-ext-is-pcapng.pcap': [
-    { fields: ALL, kind: 'prefix', why: 'GTP-U (UDP 2152, mobile core) is not decoded' },
-  ],
-  'fmt-pcap-nsec-vntag.pcap': [
-    { fields: ALL, kind: 'prefix', why: 'Cisco VN-Tag (EtherType 0x8926) is not decoded' },
-  ],
-  'l3-ipv4-frag-tcp-syn.pcap': [
-    {
-      fields: ['tcp'],
-      kind: 'prefix',
-      why: 'the first fragment carries 8 bytes of the TCP header; tshark shows its ports, podpath stops at the cut header',
-    },
-  ],
-  'ng-nine-idbs-gre-ppp-sip.pcapng': [{ fields: ALL, kind: 'prefix', why: 'PPP inside GRE is not decoded' }],
-  'overlay-gre-various.pcap': [
-    {
-      fields: ALL,
-      kind: 'prefix',
-      why: 'Cisco MetaData (0x8909) and GRE keepalives inside GRE are not decoded',
-    },
-  ],
-  'overlay-gre-pptp.pcap': [
-    { fields: ALL, kind: 'prefix', why: 'PPP inside PPTP’s enhanced GRE is not decoded' },
-  ],
-  'overlay-vxlan-gpe-nsh.pcap': [
-    { fields: ALL, kind: 'prefix', why: 'VXLAN-GPE (UDP 4790) with NSH is not decoded' },
-  ],
-  'overlay-vxlan-mixed-ports.pcap': [
-    {
-      fields: ['dnsId', 'dnsQueryName'],
-      kind: 'prefix',
-      why: 'tshark’s heuristics find DNS on UDP 12345/32021; podpath decodes DNS on port 53',
-    },
-  ],
-  'overlay-gre-sample.pcap': [
-    {
-      fields: ['dnsId', 'dnsQueryName'],
-      kind: 'prefix',
-      why: 'tshark decodes the DNS query an ICMP error quotes; podpath reads quotes to the ports',
-    },
-  ],
-  'overlay-geneve-bigtcp-ipv6.pcap': [
-    {
-      fields: ALL,
-      kind: 'deeper',
-      why: 'BIG TCP: the outer IPv6 payload length is 0; tshark stops there, podpath uses the captured length',
-    },
-  ],
-  'overlay-vxlan-bigtcp-ipv4.pcap': [
-    {
-      fields: ALL,
-      kind: 'deeper',
-      why: 'BIG TCP: the inner IPv4 total length is 0; tshark stops there, podpath uses the captured length',
-    },
-  ],
-};
 
 function goldenPathFor(capture: string): string {
   return capture.startsWith(FIXTURES)

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { DECODE_OK, DECODE_TRUNCATED, DecodeStop } from '../../src/core/decode/index.js';
+import { Status, DecodeStop } from '../../src/core/decode/index.js';
 
 /**
  * Runs `decode` on the header at `at` cut to every length from 0 to `headerLength - 1`,
@@ -18,7 +18,7 @@ export function expectTruncations(
     // A copy cut at the end, so reading past `end` would also read past the array.
     const cut = bytes.slice(0, at + have);
     const status = decode(cut, at, at + have, stop);
-    expect(status, `${layer} with ${have} bytes`).toBe(DECODE_TRUNCATED);
+    expect(status, `${layer} with ${have} bytes`).toBe(Status.TRUNCATED);
     expect(stop.reason).toBe('truncated');
     expect(stop.layer).toBe(layer);
     expect(stop.have).toBe(have);
@@ -26,5 +26,5 @@ export function expectTruncations(
     expect(stop.offset).toBeGreaterThanOrEqual(at);
   }
   const stop = new DecodeStop();
-  expect(decode(bytes, at, bytes.length, stop), `${layer} with the whole packet`).toBe(DECODE_OK);
+  expect(decode(bytes, at, bytes.length, stop), `${layer} with the whole packet`).toBe(Status.OK);
 }

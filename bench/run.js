@@ -1,0 +1,544 @@
+#!/usr/bin/env node
+// The benchmark harness (`npm run bench`). Whole-process runs of each contender over the
+// generated capture, taken in alternating rounds, reported as medians with each run's
+// record count checked against the generator's sidecar. See bench/README.md.
+//
+//   node bench/run.js [--rounds N] [--tshark-rounds N] [--no-tshark] [--only a,b]
+//                     [--chunk-kib N] [--json] [--strict] [--keep-env]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.dirname(here);
+const TIME = '/usr/bin/time';
+const MB = 1e6;
+
+const HELP = `usage: node bench/run.js [options]
+  --rounds N         rounds for every contender but tshark (default 5)
+  --tshark-rounds N  rounds for tshark (default 1; each takes ~35 s and ~1.5 GB)
+  --no-tshark        skip tshark
+  --only LIST        comma-separated contender ids: podpath-framing,podpath-analyze,pcap-parser,tshark,read
+  --chunk-kib N      read size of frame-podpath.js and read-only.js (default 512, as podpath reads)
+  --json             also write the results to <bench dir>/results.json
+  --strict           exit 1 when a target is missed (a FAILED count check always exits 1)
+  --keep-env         keep NODE_EXTRA_CA_CERTS for the children (see README)`;
+
+const args = parseArgs(process.argv.slice(2));
+
+// ---- the capture -----------------------------------------------------------------------
+const { ensureCapture, capturePath, benchDir } = await import('./gen.js');
+if (!fs.existsSync(capturePath)) console.log(`bench: generating ${capturePath} (once; ~5 s)`);
+const meta = ensureCapture();
+
+// ---- the children's environment --------------------------------------------------------
+// NODE_EXTRA_CA_CERTS makes Node 20 parse the CA file at startup: ~70 ms a run here, none of
+// which is ours. No contender talks TLS.
+const childEnv = { ...process.env };
+const removedEnv = [];
+if (!args.keepEnv && childEnv.NODE_EXTRA_CA_CERTS !== undefined) {
+  delete childEnv.NODE_EXTRA_CA_CERTS;
+  removedEnv.push('NODE_EXTRA_CA_CERTS');
+}
+childEnv.PODPATH_BENCH_CHUNK_KIB = String(args.chunkKib);
+
+// ---- contenders ------------------------------------------------------------------------
+const node = process.execPath;
+const exists = (p) => fs.existsSync(path.join(root, p));
+const tsharkPath = which('tshark');
+const analyzeOut = path.join(benchDir, 'analyze-verify.json');
+
+const contenders = [
+  {
+    id: 'podpath-framing',
+    label: 'podpath framing',
+    cmd: [node, 'bench/frame-podpath.js', capturePath],
+    unavailable: exists('dist/core/capture/index.js')
+      ? null
+      : 'dist/core/capture/index.js not built (npm run build:cli)',
+    check: checkFraming,
+  },
+  {
+    id: 'podpath-analyze',
+    label: 'podpath analyze',
+    cmd: [node, 'bin/podpath.js', 'analyze', capturePath, '--json'],
+    unavailable: exists('dist/cli/main.js') ? null : 'dist/cli/main.js not built (npm run build:cli)',
+    // Timed runs write to /dev/null; one untimed run before them writes a file we parse.
+    stdout: 'null',
+    verify: verifyAnalyze,
+  },
+  {
+    id: 'pcap-parser',
+    label: 'pcap-parser framing',
+    cmd: [node, 'bench/frame-pcap-parser.js', capturePath],
+    check: checkFraming,
+  },
+  {
+    id: 'tshark',
+    label: 'tshark conv',
+    // Flannel's 8472 is not a default VXLAN port in tshark; decoding it gives tshark the
+    // inner TCP, the same work podpath does.
+    cmd: [
+      tsharkPath ?? 'tshark',
+      '-n',
+      '-q',
+      '-r',
+      capturePath,
+      '-d',
+      'udp.port==8472,vxlan',
+      '-z',
+      'conv,tcp',
+    ],
+    unavailable: args.noTshark ? 'skipped (--no-tshark)' : tsharkPath ? null : 'tshark not installed',
+    rounds: args.tsharkRounds,
+    check: checkTsharkConv,
+  },
+  {
+    id: 'read',
+    label: 'read only (I/O floor)',
+    cmd: [node, 'bench/read-only.js', capturePath],
+    check: checkReadOnly,
+  },
+];
+for (const c of contenders) {
+  c.rounds ??= args.rounds;
+  c.runs = [];
+  c.failure = null;
+  c.note = null;
+  if (args.only && !args.only.includes(c.id)) c.unavailable = 'not selected (--only)';
+}
+for (const id of args.only ?? [])
+  if (!contenders.some((c) => c.id === id)) fail(`--only: no contender ${id}\n${HELP}`);
+const active = contenders.filter((c) => !c.unavailable);
+
+// ---- machine ---------------------------------------------------------------------------
+const machine = {
+  cpu: cpuModel(),
+  cores: os.cpus().length,
+  memoryGB: Math.round(os.totalmem() / 1e9),
+  node: process.version,
+  tshark: tsharkPath ? tsharkVersion() : null,
+  kernel: os.release(),
+  date: new Date().toISOString(),
+};
+const hasTime = fs.existsSync(TIME);
+
+console.log(`podpath bench  ${machine.date}`);
+console.log(
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, Node ${machine.node}` +
+    (machine.tshark ? `, tshark ${machine.tshark}` : '') +
+    `, Linux ${machine.kernel}`,
+);
+console.log(
+  `capture: ${displayPath(capturePath)}  ${fmtInt(meta.packets)} packets, ` +
+    `${(meta.bytes / 1e9).toFixed(3)} GB, ${fmtInt(meta.flows)} flows, ${fmtInt(meta.pods)} pods (generator v${meta.version})`,
+);
+console.log(
+  `runs: ${args.rounds} rounds (tshark ${contenders.find((c) => c.id === 'tshark').unavailable ? 'skipped' : args.tsharkRounds}), ` +
+    `alternating; reads of ${args.chunkKib} KiB` +
+    (removedEnv.length ? `; removed from children's env: ${removedEnv.join(', ')}` : ''),
+);
+if (!hasTime) console.log(`note: ${TIME} missing, so no peak RSS (apt-get install time)`);
+for (const c of contenders) if (c.unavailable) console.log(`  ${c.label}: unavailable: ${c.unavailable}`);
+console.log('');
+
+// ---- warm-up and verification ------------------------------------------------------------
+// One untimed pass puts the file in the page cache, so every contender reads from memory.
+run([node, 'bench/read-only.js', capturePath]);
+for (const c of active) {
+  if (!c.verify) continue;
+  progress(`verifying ${c.label}`);
+  c.verify(c);
+}
+
+// ---- timed rounds, alternating -----------------------------------------------------------
+const maxRounds = Math.max(0, ...active.map((c) => c.rounds));
+for (let round = 0; round < maxRounds; round++) {
+  for (const c of active) {
+    if (round >= c.rounds || c.failure) continue;
+    progress(`round ${round + 1}/${maxRounds}: ${c.label}`);
+    const r = run(c.cmd, c.stdout);
+    if (r.status !== 0) {
+      c.failure = `exit ${r.status ?? r.signal}: ${lastLine(r.stderr)}`;
+      continue;
+    }
+    if (c.check) {
+      const problem = c.check(c, r.stdout);
+      if (problem) {
+        c.failure = problem;
+        continue;
+      }
+    }
+    c.runs.push({ wallSeconds: r.wallSeconds, peakRssMB: r.peakRssMB });
+  }
+}
+progress('');
+
+// ---- results -----------------------------------------------------------------------------
+for (const c of contenders) {
+  const walls = c.runs.map((r) => r.wallSeconds);
+  const rss = c.runs.map((r) => r.peakRssMB).filter((v) => v !== null);
+  c.wallSeconds = walls.length ? median(walls) : null;
+  c.wallRange = walls.length ? [Math.min(...walls), Math.max(...walls)] : null;
+  c.peakRssMB = rss.length ? median(rss) : null;
+  c.packetsPerSecond = c.wallSeconds ? meta.packets / c.wallSeconds : null;
+  c.megabytesPerSecond = c.wallSeconds ? meta.bytes / MB / c.wallSeconds : null;
+}
+const byId = Object.fromEntries(contenders.map((c) => [c.id, c]));
+const ok = (c) => !c.unavailable && !c.failure && c.wallSeconds !== null;
+const speedup = (base, c) => (ok(base) && ok(c) ? base.wallSeconds / c.wallSeconds : null);
+for (const c of contenders) {
+  c.vsPcapParser = speedup(byId['pcap-parser'], c);
+  c.vsTshark = speedup(byId.tshark, c);
+}
+
+const header = [
+  'contender',
+  'runs',
+  'wall s',
+  'min-max s',
+  'packets/s',
+  'MB/s',
+  'peak RSS MB',
+  'vs pcap-parser',
+  'vs tshark',
+  'check',
+];
+const rows = contenders.map((c) => {
+  const status = c.unavailable ? 'unavailable' : c.failure ? `FAILED: ${c.failure}` : (c.note ?? 'ok');
+  if (c.unavailable || c.failure || c.wallSeconds === null)
+    return [c.label, String(c.runs.length), '-', '-', '-', '-', '-', '-', '-', status];
+  return [
+    c.label,
+    String(c.runs.length),
+    c.wallSeconds.toFixed(3),
+    `${c.wallRange[0].toFixed(2)}-${c.wallRange[1].toFixed(2)}`,
+    `${(c.packetsPerSecond / 1e6).toFixed(2)} M`,
+    fmtInt(Math.round(c.megabytesPerSecond)),
+    c.peakRssMB === null ? 'n/a' : c.peakRssMB.toFixed(0),
+    c.vsPcapParser === null ? '-' : `${c.vsPcapParser.toFixed(2)}x`,
+    c.vsTshark === null ? '-' : `${c.vsTshark.toFixed(1)}x`,
+    status,
+  ];
+});
+printTable(header, rows);
+console.log('medians of whole-process runs; MB = 10^6 bytes; "vs X" = X wall / this wall (higher is faster)');
+
+// ---- targets -----------------------------------------------------------------------------
+const analyze = byId['podpath-analyze'];
+const framing = byId['podpath-framing'];
+const targets = [
+  target(
+    'podpath analyze wall <= 0.65 s',
+    analyze,
+    () => analyze.wallSeconds <= 0.65,
+    () => `${analyze.wallSeconds.toFixed(3)} s`,
+  ),
+  target(
+    'podpath analyze >= 2.6 M packets/s',
+    analyze,
+    () => analyze.packetsPerSecond >= 2.6e6,
+    () => `${(analyze.packetsPerSecond / 1e6).toFixed(2)} M/s`,
+  ),
+  target(
+    'podpath analyze >= 2x faster than pcap-parser framing',
+    analyze,
+    () => analyze.vsPcapParser >= 2,
+    () => `${analyze.vsPcapParser.toFixed(2)}x`,
+    byId['pcap-parser'],
+  ),
+  target(
+    'podpath analyze >= 30x faster than tshark conv',
+    analyze,
+    () => analyze.vsTshark >= 30,
+    () => `${analyze.vsTshark.toFixed(1)}x`,
+    byId.tshark,
+  ),
+  target(
+    'podpath framing >= 3 GB/s',
+    framing,
+    () => framing.megabytesPerSecond >= 3000,
+    () => `${(framing.megabytesPerSecond / 1000).toFixed(2)} GB/s`,
+  ),
+  target(
+    'podpath analyze peak RSS < 150 MB',
+    analyze,
+    () => analyze.peakRssMB !== null && analyze.peakRssMB < 150,
+    () => (analyze.peakRssMB === null ? 'no RSS measured' : `${analyze.peakRssMB.toFixed(0)} MB`),
+  ),
+];
+console.log('\ntargets:');
+for (const t of targets)
+  console.log(`  ${t.result.padEnd(4)}  ${t.name}${t.measured ? `: ${t.measured}` : ''}`);
+
+if (args.json) {
+  const file = path.join(benchDir, 'results.json');
+  const out = {
+    machine,
+    removedEnv,
+    chunkKib: args.chunkKib,
+    capture: { path: capturePath, ...meta },
+    contenders: contenders.map((c) => ({
+      id: c.id,
+      label: c.label,
+      command: c.cmd.map((a) => (a === node ? 'node' : a)).join(' '),
+      status: c.unavailable ? 'unavailable' : c.failure ? 'failed' : 'ok',
+      reason: c.unavailable ?? c.failure ?? null,
+      note: c.note,
+      runs: c.runs,
+      wallSeconds: c.wallSeconds,
+      wallRange: c.wallRange,
+      packetsPerSecond: c.packetsPerSecond,
+      megabytesPerSecond: c.megabytesPerSecond,
+      peakRssMB: c.peakRssMB,
+      vsPcapParser: c.vsPcapParser,
+      vsTshark: c.vsTshark,
+    })),
+    targets: targets.map(({ name, result, measured }) => ({ name, result, measured })),
+  };
+  fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  console.log(`\nwrote ${displayPath(file)}`);
+}
+
+const anyFailed = contenders.some((c) => c.failure);
+const anyMissed = targets.some((t) => t.result === 'FAIL');
+process.exitCode = anyFailed || (args.strict && anyMissed) ? 1 : 0;
+
+// ---- checks ------------------------------------------------------------------------------
+
+/** The framing scripts print {"packets", "capturedBytes"}: both must match the sidecar. */
+function checkFraming(c, stdout) {
+  const out = parseJsonLine(stdout);
+  if (!out) return `no JSON result on stdout (${lastLine(stdout) || 'empty'})`;
+  if (out.packets !== meta.packets) return `counted ${out.packets} packets, capture has ${meta.packets}`;
+  if (out.capturedBytes !== undefined && out.capturedBytes !== meta.capturedBytes)
+    return `captured bytes ${out.capturedBytes}, capture has ${meta.capturedBytes}`;
+  if (out.issues) return `${out.issues} reader issues on a clean capture`;
+  return null;
+}
+
+function checkReadOnly(c, stdout) {
+  const out = parseJsonLine(stdout);
+  if (!out || out.bytes !== meta.bytes) return `read ${out?.bytes} bytes, file has ${meta.bytes}`;
+  c.note = 'bytes read checked';
+  return null;
+}
+
+/**
+ * tshark prints no packet count, but its conversation table does: the Total Frames of
+ * every TCP conversation must add up to the capture's TCP segments (inner and plain).
+ */
+function checkTsharkConv(c, stdout) {
+  let conversations = 0;
+  let frames = 0;
+  const row = /<->\s+\S+\s+(\d+)\s+[\d,.]+\s+\S+\s+(\d+)\s+[\d,.]+\s+\S+\s+(\d+)\s/;
+  for (const line of stdout.split('\n')) {
+    const m = row.exec(line);
+    if (!m) continue;
+    conversations++;
+    frames += Number(m[3]);
+  }
+  if (conversations !== meta.tcpConversations || frames !== meta.tcpPackets)
+    return `conv table has ${conversations} conversations / ${frames} frames, capture has ${meta.tcpConversations} / ${meta.tcpPackets}`;
+  c.note = 'TCP frames in conv table checked; total packets not';
+  return null;
+}
+
+/** One untimed run with stdout to a file, parsed for captures[0].packets. */
+function verifyAnalyze(c) {
+  const fd = fs.openSync(analyzeOut, 'w');
+  let r;
+  try {
+    r = run(c.cmd, fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (r.status !== 0) {
+    c.failure = `verification run: exit ${r.status ?? r.signal}: ${lastLine(r.stderr)}`;
+    return;
+  }
+  let packets;
+  try {
+    packets = JSON.parse(fs.readFileSync(analyzeOut, 'utf8'))?.captures?.[0]?.packets;
+  } catch (err) {
+    c.failure = `verification run: output is not JSON (${err.message})`;
+    return;
+  }
+  if (packets !== meta.packets)
+    c.failure = `verification run: captures[0].packets is ${packets}, capture has ${meta.packets}`;
+  else c.note = 'packets checked once (untimed run)';
+  fs.rmSync(analyzeOut, { force: true });
+}
+
+// ---- running -----------------------------------------------------------------------------
+
+/**
+ * Runs one child under GNU time for its peak RSS (%M, KiB). Wall time is taken here around
+ * spawnSync, which the 10 ms resolution of time's %e would blur. `stdout`: 'pipe' (default),
+ * 'null' or an open fd.
+ */
+function run(cmd, stdout = 'pipe') {
+  const rssFile = path.join(os.tmpdir(), `podpath-bench-${process.pid}.time`);
+  const argv = hasTime ? [TIME, '-f', '%M', '-o', rssFile, ...cmd] : cmd;
+  let devNull = null;
+  if (stdout === 'null') stdout = devNull = fs.openSync('/dev/null', 'w');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', stdout, 'pipe'],
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
+  });
+  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (devNull !== null) fs.closeSync(devNull);
+  if (r.error) fail(`cannot run ${cmd.join(' ')}: ${r.error.message}`);
+  let peakRssMB = null;
+  if (hasTime) {
+    // time writes "Command exited with non-zero status N" before the format line
+    const lines = fs.readFileSync(rssFile, 'utf8').trim().split('\n');
+    const kib = Number(lines[lines.length - 1]);
+    if (Number.isFinite(kib)) peakRssMB = (kib * 1024) / MB;
+    fs.rmSync(rssFile, { force: true });
+  }
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    wallSeconds,
+    peakRssMB,
+  };
+}
+
+function target(name, c, passes, measured, other) {
+  if (c.unavailable) return { name, result: 'n/a', measured: `${c.label} unavailable` };
+  if (c.failure) return { name, result: 'FAIL', measured: `${c.label} FAILED its check` };
+  if (other && !ok(other))
+    return {
+      name,
+      result: 'n/a',
+      measured: `${other.label} ${other.unavailable ? 'unavailable' : 'failed'}`,
+    };
+  if (c.wallSeconds === null) return { name, result: 'n/a', measured: 'no runs' };
+  return { name, result: passes() ? 'PASS' : 'FAIL', measured: measured() };
+}
+
+// ---- helpers -----------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const a = {
+    rounds: 5,
+    tsharkRounds: 1,
+    noTshark: false,
+    only: null,
+    chunkKib: 512,
+    json: false,
+    strict: false,
+    keepEnv: false,
+  };
+  const int = (i, name) => {
+    const v = Number(argv[i]);
+    if (!Number.isInteger(v) || v < 0) fail(`${name} needs a whole number\n${HELP}`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--rounds') a.rounds = int(++i, arg);
+    else if (arg === '--tshark-rounds') a.tsharkRounds = int(++i, arg);
+    else if (arg === '--no-tshark') a.noTshark = true;
+    else if (arg === '--only') a.only = (argv[++i] ?? '').split(',');
+    else if (arg === '--chunk-kib') a.chunkKib = Math.max(1, int(++i, arg));
+    else if (arg === '--json') a.json = true;
+    else if (arg === '--strict') a.strict = true;
+    else if (arg === '--keep-env') a.keepEnv = true;
+    else if (arg === '--help' || arg === '-h') {
+      console.log(HELP);
+      process.exit(0);
+    } else fail(`unknown option ${arg}\n${HELP}`);
+  }
+  return a;
+}
+
+function which(name) {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = path.join(dir || '.', name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // not here, or not executable: try the next directory
+    }
+  }
+  return null;
+}
+
+function cpuModel() {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return m[1].trim();
+  } catch {
+    // no /proc (not Linux): fall back to what os reports
+  }
+  return os.cpus()[0]?.model ?? 'unknown CPU';
+}
+
+function tsharkVersion() {
+  const r = spawnSync(tsharkPath, ['-v'], { encoding: 'utf8', env: childEnv });
+  return /TShark \(Wireshark\) (\S+)/.exec(r.stdout ?? '')?.[1] ?? 'unknown';
+}
+
+function parseJsonLine(text) {
+  const line = lastLine(text);
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
+  }
+}
+
+function lastLine(text) {
+  const lines = (text ?? '').trim().split('\n');
+  return lines[lines.length - 1].slice(0, 300);
+}
+
+function median(values) {
+  const s = [...values].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function displayPath(p) {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}
+
+function fmtInt(n) {
+  return n.toLocaleString('en');
+}
+
+function printTable(head, body) {
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...body.map((r) => (i === r.length - 1 ? 0 : r[i].length))),
+  );
+  const line = (cells) =>
+    cells
+      .map((cell, i) =>
+        i === cells.length - 1 ? cell : i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]),
+      )
+      .join('  ');
+  console.log(line(head));
+  console.log(line(head.map((_, i) => (i === head.length - 1 ? '-----' : '-'.repeat(widths[i])))));
+  for (const r of body) console.log(line(r));
+}
+
+function progress(text) {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+}
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
