@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ANALYSIS_SCHEMA, type CaptureSummary, type FlowSummary, JsonBytes } from '../core/analysis/index.js';
-import { analyzeFile, CaptureFileError, fileFlows, flowWriter, type AnalyzedFile } from '../node/index.js';
+import { analyzeFile, CaptureFileError, flowWriter, topFlows, type AnalyzedFile } from '../node/index.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { formatBytes, formatCount, renderFlowsTable } from './format.js';
 
@@ -99,7 +99,7 @@ async function analyze(args: ParsedArgs, io: Io): Promise<number> {
   }
   for (const file of files) {
     if (file.summary.format === null) continue;
-    io.stdout(renderCapture(file.summary, fileFlows(file), args.top));
+    io.stdout(renderCapture(file.summary, topFlows(file, args.top)));
   }
   return status;
 }
@@ -133,7 +133,7 @@ async function writeDocument(files: AnalyzedFile[], io: Io): Promise<void> {
   await io.stdoutBytes(out.view().slice());
 }
 
-function renderCapture(c: CaptureSummary, flows: FlowSummary[], top: number): string {
+function renderCapture(c: CaptureSummary, shown: FlowSummary[]): string {
   const lines: string[] = [];
   const precision = c.interfaces.map((i) => i.precision);
   lines.push(
@@ -154,10 +154,8 @@ function renderCapture(c: CaptureSummary, flows: FlowSummary[], top: number): st
     for (const w of c.warnings) lines.push(`    at byte ${w.offset}: ${w.message}`);
   }
   if (!c.complete) lines.push(`  reading stopped early: the packets before the damage are counted above`);
-  const sorted = [...flows].sort((a, b) => b.bytes - a.bytes);
-  const shown = top > 0 ? sorted.slice(0, top) : sorted;
   lines.push(
-    `  flows: ${formatCount(flows.length)}${shown.length < flows.length ? ` (top ${shown.length} by bytes)` : ''}`,
+    `  flows: ${formatCount(c.flowCount)}${shown.length < c.flowCount ? ` (top ${shown.length} by bytes)` : ''}`,
   );
   if (shown.length > 0) lines.push(renderFlowsTable(shown, '    '));
   return `${lines.join('\n')}\n\n`;

@@ -1,5 +1,13 @@
 import { basename } from 'node:path';
-import { CaptureAnalysis, FlowJsonWriter, type FlowReportOptions, flowSummaries, type AnalysisOptions, type CaptureSummary, type FlowSummary } from '../core/analysis/index.js';
+import {
+  CaptureAnalysis,
+  FlowJsonWriter,
+  type FlowReportOptions,
+  flowSummaries,
+  type AnalysisOptions,
+  type CaptureSummary,
+  type FlowSummary,
+} from '../core/analysis/index.js';
 import { LinkType } from '../core/capture/index.js';
 import { readCaptureFile, type CaptureFileInfo, type ReadOptions } from './capture-file.js';
 
@@ -40,6 +48,19 @@ function reportOptions(file: AnalyzedFile): FlowReportOptions {
 /** The flows of an analyzed file in the JSON contract's shape. */
 export function fileFlows(file: AnalyzedFile): FlowSummary[] {
   return flowSummaries(file.analysis.flows, reportOptions(file));
+}
+
+/**
+ * The `count` flows with the most bytes (all when count is 0), biggest first: ordered from
+ * the table's numbers, so only the flows shown are turned into objects.
+ */
+export function topFlows(file: AnalyzedFile, count: number): FlowSummary[] {
+  const table = file.analysis.flows;
+  const ids = Array.from({ length: table.count }, (_, id) => id);
+  const bytes = (id: number): number => table.bytesFrom(id, 0) + table.bytesFrom(id, 1);
+  ids.sort((a, b) => bytes(b) - bytes(a) || a - b);
+  const writer = flowWriter(file);
+  return ids.slice(0, count > 0 ? count : ids.length).map((id) => JSON.parse(writer.flow(id)) as FlowSummary);
 }
 
 /** Writes the file's flows as JSON text one at a time (for large outputs). */

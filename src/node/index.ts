@@ -1,2 +1,8 @@
-export { readCaptureFile, CaptureFileError, DEFAULT_CHUNK_SIZE, type CaptureFileInfo, type ReadOptions } from './capture-file.js';
-export { analyzeFile, fileFlows, flowWriter, type AnalyzedFile } from './analyze-file.js';
+export {
+  readCaptureFile,
+  CaptureFileError,
+  DEFAULT_CHUNK_SIZE,
+  type CaptureFileInfo,
+  type ReadOptions,
+} from './capture-file.js';
+export { analyzeFile, fileFlows, flowWriter, topFlows, type AnalyzedFile } from './analyze-file.js';
