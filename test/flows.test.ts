@@ -150,10 +150,14 @@ describe('flow details on lab captures', () => {
     expect(tcp[0].packets).toBe(tcp[1].packets);
   });
 
-  it('names pcapng interfaces when a file has several', () => {
+  it('names pcapng interfaces when a file has several, and the SLL2 ifindex beside them', () => {
     const { flows } = analyze(corpus('pcapng-two-interfaces.pcapng'));
-    const indexes = new Set(flows.map((f) => f.interface?.index));
-    expect(indexes.size).toBeGreaterThanOrEqual(2);
+    expect(new Set(flows.map((f) => f.interface?.index))).toEqual(new Set([0, 1]));
+    // Interface 1 is the merged `-i any` capture: its packets name Linux interfaces 2 and 3.
+    const sll2 = flows.filter((f) => f.interface?.index === 1);
+    expect(new Set(sll2.map((f) => f.interface?.ifindex))).toEqual(new Set([2, 3]));
+    for (const f of flows.filter((x) => x.interface?.index === 0))
+      expect(f.interface?.ifindex).toBeUndefined();
   });
 
   it('keys ARP by the two IPv4 addresses and puts the asker first', () => {

@@ -257,18 +257,33 @@ export class FlowJsonWriter {
     if (cached !== undefined) return cached;
     const context = this.table.contexts.contexts[contextId];
     const text = new JsonBytes(64);
+    const interfaces = this.options.interfaces;
     if (!this.options.withInterfaces) text.ascii('null');
-    else if (context.linkInterface >= 0) {
-      text.ascii('{"index":');
-      text.uint(context.linkInterface);
-      text.ascii(',"name":null}');
-    } else {
-      const iface = this.options.interfaces[context.captureInterface];
+    else if (interfaces.length > 1) {
+      // Several capture interfaces (pcapng): index and name are the file's; an SLL2
+      // interface among them adds the Linux ifindex each packet names.
+      const iface = interfaces[context.captureInterface];
       text.ascii('{"index":');
       text.uint(context.captureInterface);
       text.ascii(',"name":');
       if (iface?.name == null) text.ascii('null');
       else text.string(iface.name);
+      if (context.linkInterface >= 0) {
+        text.ascii(',"ifindex":');
+        text.uint(context.linkInterface);
+      }
+      text.byte(125);
+    } else if (context.linkInterface >= 0) {
+      // One SLL2 interface (`tcpdump -i any`): the Linux ifindex; SLL2 records no names.
+      text.ascii('{"index":');
+      text.uint(context.linkInterface);
+      text.ascii(',"name":null}');
+    } else {
+      text.ascii('{"index":');
+      text.uint(context.captureInterface);
+      text.ascii(',"name":');
+      if (interfaces[context.captureInterface]?.name == null) text.ascii('null');
+      else text.string(interfaces[context.captureInterface].name!);
       text.byte(125);
     }
     cached = {

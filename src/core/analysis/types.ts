@@ -81,7 +81,12 @@ export interface FlowSummary {
   bytesToSrc: number;
   start: string | null;
   end: string | null;
-  interface: { index: number; name: string | null } | null;
+  /**
+   * Where the flow was seen, when the capture has a choice: the pcapng interface (index, name),
+   * or for a single SLL2 interface (`tcpdump -i any`) the Linux ifindex; `ifindex` is added when
+   * an SLL2 interface sits among several pcapng ones.
+   */
+  interface: { index: number; name: string | null; ifindex?: number } | null;
   encapsulation: Encapsulation[];
   icmp?: {
     id?: number;

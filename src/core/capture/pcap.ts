@@ -30,6 +30,8 @@ export const PCAP_MAGIC_KUZNETZOV = 0xa1b2cd34;
 const FILE_HEADER_LENGTH = 24;
 /** Longest record we believe, whatever the snaplen says: tcpdump's and Wireshark's maximum. */
 export const MAX_RECORD_LENGTH = 262144;
+/** The longest record any snaplen can make us accept (pcapng's block limit, as Wireshark's). */
+const MAX_TRUSTED_SNAPLEN = 16 * 1024 * 1024;
 const LINKTYPE_RESERVED_BITS = 0x03ff0000;
 const LINKTYPE_FCS_PRESENT = 0x04000000;
 
@@ -235,7 +237,9 @@ export class PcapReader extends Framer {
     if (magic === PCAP_MAGIC_KUZNETZOV) this.recordHeaderLength = 24;
     this.linkType = linkField & 0xffff;
     this.fcsLength = (linkField & LINKTYPE_FCS_PRESENT) !== 0 ? (linkField >>> 28) * 2 : 0;
-    this.maxLength = Math.max(MAX_RECORD_LENGTH, this.snapLength);
+    // Trust a snaplen above 256 KiB (some tools write them), but not without bound: a
+    // damaged header must not make one record cost gigabytes of buffer.
+    this.maxLength = Math.min(Math.max(MAX_RECORD_LENGTH, this.snapLength), MAX_TRUSTED_SNAPLEN);
     // A snaplen of 0 means "unlimited" to some writers; judge records by the maximum instead.
     if (this.snapLength === 0) this.snapLength = MAX_RECORD_LENGTH;
     this.headerDone = true;

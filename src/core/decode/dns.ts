@@ -88,6 +88,8 @@ export function decodeDns(
       break;
     }
     if ((length & 0xc0) !== 0) return malformed(stop, 'dns', cursor, 'label type is reserved', length);
+    if (cursor + 1 + length > stopAt)
+      return truncated(stop, 'dns', cursor, length + 1, stopAt - cursor, endFrom);
     total += length + 1;
     if (total > MAX_NAME_LENGTH) return malformed(stop, 'dns', cursor, 'name longer than 255 bytes', total);
     cursor += length + 1;

@@ -37,15 +37,12 @@ export function decodeNflog(
     const type = littleEndian ? b[cursor + 2] : b[cursor + 3];
     if (length < 4) return malformed(stop, 'nflog', cursor, 'TLV length below 4', length);
     if (type === NFULA_PAYLOAD) {
-      if (cursor + length > end) {
-        out.payloadStart = cursor + 4;
-        out.payloadEnd = end;
-        return Status.OK;
-      }
+      // A payload longer than the capture is a snaplen cut: decode what is there.
       out.payloadStart = cursor + 4;
-      out.payloadEnd = cursor + length;
+      out.payloadEnd = Math.min(end, cursor + length);
       return Status.OK;
     }
+    if (cursor + length > end) return truncated(stop, 'nflog', cursor, length, end - cursor, 'captured');
     cursor += (length + 3) & ~3;
   }
   return truncated(stop, 'nflog', cursor, 4, end - cursor, 'captured');
