@@ -1,13 +1,15 @@
 import { formatTimestamp, type InterfaceInfo, isIsoSecond, wholeSecond } from '../capture/index.js';
+import { formatIp, formatIpv6, formatMac, MAX_TUNNELS, TUNNEL_NAMES } from '../decode/index.js';
 import {
-  formatIp,
-  formatIpv6,
-  formatMac,
-  MAX_TUNNELS,
-  tcpFlagLetters,
-  TUNNEL_NAMES,
-} from '../decode/index.js';
-import { asciiBytes, JsonBytes } from './json-bytes.js';
+  asciiBytes,
+  JsonBytes,
+  putAscii,
+  putBytes,
+  putIpv4,
+  putPadded,
+  putTcpFlags,
+  putUint,
+} from './json-bytes.js';
 import { FlowKind, type FlowTable } from '../flow/index.js';
 import type { FlowSummary } from './types.js';
 
@@ -75,33 +77,20 @@ const F_ENCAPSULATION = asciiBytes(',"encapsulation":');
 const F_IP = asciiBytes('{"ip":"');
 const F_PORT = asciiBytes('","port":');
 const F_NULL = asciiBytes('null');
-const T0 = asciiBytes('","dst":"');
-const T1 = asciiBytes('","protocol":"');
-const T2 = asciiBytes('","vni":');
-const T3 = asciiBytes('"}');
-const T4 = asciiBytes('"}}');
-const T5 = asciiBytes(',"code":');
-const T6 = asciiBytes(',"dstPort":');
-const T7 = asciiBytes(',"icmp":{"id":');
-const T8 = asciiBytes(',"icmp":{"type":');
-const T9 = asciiBytes(',"outer":{"src":"');
-const T10 = asciiBytes(',"quotes":{"src":"');
-const T11 = asciiBytes(',"srcPort":');
-const T12 = asciiBytes(',"tcpFlags":{"src":"');
-const T13 = asciiBytes(',"udpPort":');
-const T14 = asciiBytes(',"vniReply":');
-const T15 = asciiBytes('[]');
-const T16 = asciiBytes('arp');
-const T17 = asciiBytes('{"mac":"');
-const T18 = asciiBytes('{"type":"');
+const F_TCP_FLAGS = asciiBytes(',"tcpFlags":{"src":"');
+const F_TCP_FLAGS_DST = asciiBytes('","dst":"');
+const F_CLOSE_STRING_OBJECT = asciiBytes('"}');
+/** Room reserved per flow before writing it unchecked (eight IPv6 tunnels need under 2 KiB). */
+const MAX_FLOW_BYTES = 4096;
 
-const SECOND_CACHE = 256;
+const SECOND_CACHE = 4096;
 const ISO_SECOND_LENGTH = 19;
 
 interface ContextText {
   interfaceJson: Uint8Array;
-  low: string[];
-  high: string[];
+  /** Each tunnel's outer endpoints as text bytes. */
+  low: Uint8Array[];
+  high: Uint8Array[];
 }
 
 /**
@@ -114,6 +103,7 @@ interface ContextText {
 export class FlowJsonWriter {
   private readonly captureJson: Uint8Array;
   private readonly contextCache = new Map<number, ContextText>();
+  private readonly protocolNames = new Map<number, Uint8Array>();
   private readonly words = new Uint32Array(4);
   private readonly scratch = new JsonBytes(1024);
   private readonly secondKeys = new Float64Array(SECOND_CACHE).fill(NaN);
@@ -136,50 +126,67 @@ export class FlowJsonWriter {
     const src = table.initiator(id);
     const dst = 1 - src;
     // The table counts by sender: packets to src are those dst sent.
-    const packetsFromSrc = table.packetsFrom(id, src);
     const packetsToSrc = table.packetsFrom(id, dst);
-    const bytesFromSrc = table.bytesFrom(id, src);
     const bytesToSrc = table.bytesFrom(id, dst);
     const context = this.context(table.contextOf(id));
-    out.raw(F_CAPTURE);
-    out.raw(this.captureJson);
-    out.raw(F_PROTOCOL);
-    if (kind === FlowKind.ETHERNET) out.ascii(etherTypeName(table.port(id, 1)));
-    else if (kind === FlowKind.ARP) out.raw(T16);
-    else out.ascii(ipProtocolName(protocol));
-    out.raw(F_SRC);
-    this.endpoint(id, src, kind, out);
-    out.raw(F_DST);
-    this.endpoint(id, dst, kind, out);
-    out.raw(F_PACKETS);
-    out.uint(packetsFromSrc + packetsToSrc);
-    out.raw(F_BYTES);
-    out.uint(bytesFromSrc + bytesToSrc);
-    out.raw(F_PACKETS_TO_SRC);
-    out.uint(packetsToSrc);
-    out.raw(F_BYTES_TO_SRC);
-    out.uint(bytesToSrc);
-    out.raw(F_START);
-    this.timestamp(table.firstSeconds(id), table.firstNanos(id), out);
-    out.raw(F_END);
-    this.timestamp(table.lastSeconds(id), table.lastNanos(id), out);
-    out.raw(F_INTERFACE);
-    out.raw(context.interfaceJson);
-    out.raw(F_ENCAPSULATION);
-    this.encapsulation(id, src, context, out);
+    // One flow is far below this even with eight IPv6 tunnels: write unchecked from here.
+    out.reserve(MAX_FLOW_BYTES + this.captureJson.length + context.interfaceJson.length);
+    const b = out.bytes;
+    let at = putBytes(b, out.length, F_CAPTURE);
+    at = putBytes(b, at, this.captureJson);
+    at = putBytes(b, at, F_PROTOCOL);
+    at = putBytes(b, at, this.protocolName(kind, kind === FlowKind.ETHERNET ? table.port(id, 1) : protocol));
+    at = putBytes(b, at, F_SRC);
+    at = this.endpoint(id, src, kind, b, at);
+    at = putBytes(b, at, F_DST);
+    at = this.endpoint(id, dst, kind, b, at);
+    at = putBytes(b, at, F_PACKETS);
+    at = putUint(b, at, table.packetsFrom(id, src) + packetsToSrc);
+    at = putBytes(b, at, F_BYTES);
+    at = putUint(b, at, table.bytesFrom(id, src) + bytesToSrc);
+    at = putBytes(b, at, F_PACKETS_TO_SRC);
+    at = putUint(b, at, packetsToSrc);
+    at = putBytes(b, at, F_BYTES_TO_SRC);
+    at = putUint(b, at, bytesToSrc);
+    at = putBytes(b, at, F_START);
+    at = this.timestamp(table.firstSeconds(id), table.firstNanos(id), b, at);
+    at = putBytes(b, at, F_END);
+    at = this.timestamp(table.lastSeconds(id), table.lastNanos(id), b, at);
+    at = putBytes(b, at, F_INTERFACE);
+    at = putBytes(b, at, context.interfaceJson);
+    at = putBytes(b, at, F_ENCAPSULATION);
+    at = this.encapsulation(id, src, context, b, at);
     if (kind === FlowKind.ECHO) {
-      out.raw(T7);
-      out.uint(table.port(id, 0));
-      out.byte(125);
-    } else if (kind === FlowKind.ICMP_ERROR) this.icmpError(id, out);
+      at = putAscii(b, at, ',"icmp":{"id":');
+      at = putUint(b, at, table.port(id, 0));
+      b[at++] = 125;
+    } else if (kind === FlowKind.ICMP_ERROR) at = this.icmpError(id, b, at);
     if (kind === FlowKind.PORTS && protocol === 6) {
-      out.raw(T12);
-      out.ascii(tcpFlagLetters(table.tcpFlagsFrom(id, src)));
-      out.raw(T0);
-      out.ascii(tcpFlagLetters(table.tcpFlagsFrom(id, dst)));
-      out.raw(T3);
+      at = putBytes(b, at, F_TCP_FLAGS);
+      at = putTcpFlags(b, at, table.tcpFlagsFrom(id, src));
+      at = putBytes(b, at, F_TCP_FLAGS_DST);
+      at = putTcpFlags(b, at, table.tcpFlagsFrom(id, dst));
+      at = putBytes(b, at, F_CLOSE_STRING_OBJECT);
     }
-    out.byte(125);
+    b[at++] = 125;
+    out.length = at;
+  }
+
+  /** A flow's protocol name as bytes, made once per (kind, number). */
+  private protocolName(kind: number, value: number): Uint8Array {
+    const key = kind * 65536 + value;
+    let name = this.protocolNames.get(key);
+    if (name === undefined) {
+      name = asciiBytes(
+        kind === FlowKind.ETHERNET
+          ? etherTypeName(value)
+          : kind === FlowKind.ARP
+            ? 'arp'
+            : ipProtocolName(value),
+      );
+      this.protocolNames.set(key, name);
+    }
+    return name;
   }
 
   /** The JSON text of one flow. */
@@ -190,66 +197,63 @@ export class FlowJsonWriter {
     return scratch.toString();
   }
 
-  private timestamp(seconds: number, nanos: number, out: JsonBytes): void {
-    if (seconds === Infinity || seconds === -Infinity) {
-      out.raw(F_NULL);
-      return;
-    }
+  private timestamp(seconds: number, nanos: number, b: Uint8Array, at: number): number {
+    if (seconds === Infinity || seconds === -Infinity) return putBytes(b, at, F_NULL);
     const digits = this.options.precisionDigits;
-    out.byte(34);
+    b[at++] = 34;
     if (!isIsoSecond(seconds)) {
-      out.ascii(formatTimestamp(seconds, nanos, digits));
+      at = putAscii(b, at, formatTimestamp(seconds, nanos, digits));
     } else {
-      this.isoSecond(Math.floor(seconds), out);
+      at = this.isoSecond(Math.floor(seconds), b, at);
       if (digits > 0) {
-        out.byte(46);
-        out.padded(digits >= 9 ? nanos : Math.floor(nanos / 10 ** (9 - digits)), Math.min(digits, 9));
+        b[at++] = 46;
+        at = putPadded(
+          b,
+          at,
+          digits >= 9 ? nanos : Math.floor(nanos / 10 ** (9 - digits)),
+          Math.min(digits, 9),
+        );
       }
-      out.byte(90);
+      b[at++] = 90;
     }
-    out.byte(34);
+    b[at++] = 34;
+    return at;
   }
 
   /** "YYYY-MM-DDTHH:MM:SS", from a small cache: flows start and end in a few seconds each. */
-  private isoSecond(second: number, out: JsonBytes): void {
+  private isoSecond(second: number, b: Uint8Array, at: number): number {
     const slot = second & (SECOND_CACHE - 1);
-    const at = slot * ISO_SECOND_LENGTH;
+    const from = slot * ISO_SECOND_LENGTH;
     const cache = this.secondText;
     if (this.secondKeys[slot] !== second) {
       const text = wholeSecond(second);
-      if (text.length !== ISO_SECOND_LENGTH) {
-        out.ascii(text);
-        return;
-      }
-      for (let i = 0; i < ISO_SECOND_LENGTH; i++) cache[at + i] = text.charCodeAt(i);
+      // Years beyond 9999 make a longer text: write it uncached.
+      if (text.length !== ISO_SECOND_LENGTH) return putAscii(b, at, text);
+      for (let i = 0; i < ISO_SECOND_LENGTH; i++) cache[from + i] = text.charCodeAt(i);
       this.secondKeys[slot] = second;
     }
-    out.reserve(ISO_SECOND_LENGTH);
-    const b = out.bytes;
-    let to = out.length;
-    for (let i = 0; i < ISO_SECOND_LENGTH; i++) b[to++] = cache[at + i];
-    out.length = to;
+    for (let i = 0; i < ISO_SECOND_LENGTH; i++) b[at + i] = cache[from + i];
+    return at + ISO_SECOND_LENGTH;
   }
 
-  private endpoint(id: number, side: number, kind: number, out: JsonBytes): void {
+  private endpoint(id: number, side: number, kind: number, b: Uint8Array, at: number): number {
     const table = this.table;
     const words = table.address(id, side, this.words);
     if (kind === FlowKind.ETHERNET) {
-      out.raw(T17);
-      out.ascii(formatMac(words[0], words[1]));
-      out.raw(T3);
-      return;
+      at = putAscii(b, at, '{"mac":"');
+      at = putAscii(b, at, formatMac(words[0], words[1]));
+      return putAscii(b, at, '"}');
     }
-    out.raw(F_IP);
-    if (kind === FlowKind.ARP || table.ipVersion(id) === 4) out.ipv4(words[0]);
-    else out.ascii(formatIpv6(words));
+    at = putBytes(b, at, F_IP);
+    if (kind === FlowKind.ARP || table.ipVersion(id) === 4) at = putIpv4(b, at, words[0]);
+    else at = putAscii(b, at, formatIpv6(words));
     if (kind === FlowKind.PORTS) {
-      out.raw(F_PORT);
-      out.uint(table.port(id, side));
-      out.byte(125);
-    } else {
-      out.raw(T3);
+      at = putBytes(b, at, F_PORT);
+      at = putUint(b, at, table.port(id, side));
+      b[at++] = 125;
+      return at;
     }
+    return putBytes(b, at, F_CLOSE_STRING_OBJECT);
   }
 
   private context(contextId: number): ContextText {
@@ -288,22 +292,23 @@ export class FlowJsonWriter {
     }
     cached = {
       interfaceJson: text.view().slice(),
-      low: context.tunnels.map((t) => formatIp(t.ipVersion, t.low)),
-      high: context.tunnels.map((t) => formatIp(t.ipVersion, t.high)),
+      low: context.tunnels.map((t) => asciiBytes(formatIp(t.ipVersion, t.low))),
+      high: context.tunnels.map((t) => asciiBytes(formatIp(t.ipVersion, t.high))),
     };
     this.contextCache.set(contextId, cached);
     return cached;
   }
 
-  private encapsulation(id: number, src: number, cached: ContextText, out: JsonBytes): void {
+  private encapsulation(id: number, src: number, cached: ContextText, b: Uint8Array, at: number): number {
     const table = this.table;
     const tunnels = table.contexts.contexts[table.contextOf(id)].tunnels;
     if (tunnels.length === 0) {
-      out.raw(T15);
-      return;
+      b[at++] = 91;
+      b[at++] = 93;
+      return at;
     }
     const orientation = table.outerOrientation(id);
-    out.byte(91);
+    b[at++] = 91;
     for (let t = 0; t < tunnels.length && t < MAX_TUNNELS; t++) {
       // Bit t: A-to-B packets leave from `high`; the initiator's packets go A-to-B when src is A.
       const fromHigh = ((orientation >>> t) & 1) === 1;
@@ -311,51 +316,50 @@ export class FlowJsonWriter {
       const vni = table.vni(id, t, src);
       const vniReply = table.vni(id, t, 1 - src);
       const tunnel = tunnels[t];
-      if (t > 0) out.byte(44);
-      out.raw(T18);
-      out.ascii(TUNNEL_NAMES[tunnel.type]);
-      out.raw(T2);
-      if (vni >= 0) out.uint(vni);
-      else out.raw(F_NULL);
-      out.raw(T14);
-      if (vniReply >= 0) out.uint(vniReply);
-      else out.raw(F_NULL);
-      out.raw(T13);
-      if (tunnel.udpPort > 0) out.uint(tunnel.udpPort);
-      else out.raw(F_NULL);
-      out.raw(T9);
-      out.ascii(initiatorFromHigh ? cached.high[t] : cached.low[t]);
-      out.raw(T0);
-      out.ascii(initiatorFromHigh ? cached.low[t] : cached.high[t]);
-      out.raw(T4);
+      if (t > 0) b[at++] = 44;
+      at = putAscii(b, at, '{"type":"');
+      at = putAscii(b, at, TUNNEL_NAMES[tunnel.type]);
+      at = putAscii(b, at, '","vni":');
+      at = vni >= 0 ? putUint(b, at, vni) : putBytes(b, at, F_NULL);
+      at = putAscii(b, at, ',"vniReply":');
+      at = vniReply >= 0 ? putUint(b, at, vniReply) : putBytes(b, at, F_NULL);
+      at = putAscii(b, at, ',"udpPort":');
+      at = tunnel.udpPort > 0 ? putUint(b, at, tunnel.udpPort) : putBytes(b, at, F_NULL);
+      at = putAscii(b, at, ',"outer":{"src":"');
+      at = putBytes(b, at, initiatorFromHigh ? cached.high[t] : cached.low[t]);
+      at = putAscii(b, at, '","dst":"');
+      at = putBytes(b, at, initiatorFromHigh ? cached.low[t] : cached.high[t]);
+      at = putAscii(b, at, '"}}');
     }
-    out.byte(93);
+    b[at++] = 93;
+    return at;
   }
 
-  private icmpError(id: number, out: JsonBytes): void {
+  private icmpError(id: number, b: Uint8Array, at: number): number {
     const detail = this.table.icmpErrors.get(id);
-    if (detail === undefined) return;
-    out.raw(T8);
-    out.uint(detail.type);
-    out.raw(T5);
-    out.uint(detail.code);
+    if (detail === undefined) return at;
+    at = putAscii(b, at, ',"icmp":{"type":');
+    at = putUint(b, at, detail.type);
+    at = putAscii(b, at, ',"code":');
+    at = putUint(b, at, detail.code);
     if (detail.quotedVersion !== 0) {
-      out.raw(T10);
-      out.ascii(formatIp(detail.quotedVersion, detail.quotedSource));
-      out.raw(T0);
-      out.ascii(formatIp(detail.quotedVersion, detail.quotedDestination));
-      out.raw(T1);
-      out.ascii(ipProtocolName(detail.quotedProtocol));
-      out.byte(34);
+      at = putAscii(b, at, ',"quotes":{"src":"');
+      at = putAscii(b, at, formatIp(detail.quotedVersion, detail.quotedSource));
+      at = putAscii(b, at, '","dst":"');
+      at = putAscii(b, at, formatIp(detail.quotedVersion, detail.quotedDestination));
+      at = putAscii(b, at, '","protocol":"');
+      at = putAscii(b, at, ipProtocolName(detail.quotedProtocol));
+      b[at++] = 34;
       if (detail.hasQuotedPorts) {
-        out.raw(T11);
-        out.uint(detail.quotedSourcePort);
-        out.raw(T6);
-        out.uint(detail.quotedDestinationPort);
+        at = putAscii(b, at, ',"srcPort":');
+        at = putUint(b, at, detail.quotedSourcePort);
+        at = putAscii(b, at, ',"dstPort":');
+        at = putUint(b, at, detail.quotedDestinationPort);
       }
-      out.byte(125);
+      b[at++] = 125;
     }
-    out.byte(125);
+    b[at++] = 125;
+    return at;
   }
 }
 

@@ -179,3 +179,90 @@ export function asciiBytes(text: string): Uint8Array {
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return out;
 }
+
+/*
+ * Unchecked writers over a buffer the caller reserved room in: each writes at `at` and
+ * returns where it stopped. Small and monomorphic, so V8 inlines them into the flow writer.
+ */
+
+export function putBytes(b: Uint8Array, at: number, fragment: Uint8Array): number {
+  const n = fragment.length;
+  for (let i = 0; i < n; i++) b[at + i] = fragment[i];
+  return at + n;
+}
+
+/** ASCII text without characters JSON escapes. */
+export function putAscii(b: Uint8Array, at: number, text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) b[at + i] = text.charCodeAt(i);
+  return at + n;
+}
+
+/** A non-negative integer below 2^53. */
+export function putUint(b: Uint8Array, at: number, n: number): number {
+  if (n >= 0x80000000) {
+    let digits = 0;
+    for (let x = n; x >= 1; x = Math.floor(x / 10)) digits++;
+    let to = at + digits;
+    for (let x = n; x >= 1; x = Math.floor(x / 10)) b[--to] = 48 + (x % 10);
+    return at + digits;
+  }
+  let x = n | 0;
+  const digits =
+    x < 10
+      ? 1
+      : x < 100
+        ? 2
+        : x < 1000
+          ? 3
+          : x < 10000
+            ? 4
+            : x < 100000
+              ? 5
+              : x < 1000000
+                ? 6
+                : x < 10000000
+                  ? 7
+                  : x < 100000000
+                    ? 8
+                    : x < 1000000000
+                      ? 9
+                      : 10;
+  let to = at + digits;
+  do {
+    const q = (x / 10) | 0;
+    b[--to] = 48 + x - q * 10;
+    x = q;
+  } while (x !== 0);
+  return at + digits;
+}
+
+/** `digits` digits of n (below 2^31), zero-padded on the left. */
+export function putPadded(b: Uint8Array, at: number, n: number, digits: number): number {
+  let x = n | 0;
+  for (let to = at + digits - 1; to >= at; to--) {
+    const q = (x / 10) | 0;
+    b[to] = 48 + x - q * 10;
+    x = q;
+  }
+  return at + digits;
+}
+
+/** Dotted quad of an IPv4 address held as a number. */
+export function putIpv4(b: Uint8Array, at: number, address: number): number {
+  at = putUint(b, at, address >>> 24);
+  b[at++] = 46;
+  at = putUint(b, at, (address >>> 16) & 0xff);
+  b[at++] = 46;
+  at = putUint(b, at, (address >>> 8) & 0xff);
+  b[at++] = 46;
+  return putUint(b, at, address & 0xff);
+}
+
+const FLAG_LETTERS = [70, 83, 82, 80, 65, 85, 69, 67]; // F S R P A U E C
+
+/** tcpdump-style letters of TCP flags ("SA" for SYN+ACK), as tcpFlagLetters spells them. */
+export function putTcpFlags(b: Uint8Array, at: number, flags: number): number {
+  for (let i = 0; i < 8; i++) if ((flags & (1 << i)) !== 0) b[at++] = FLAG_LETTERS[i];
+  return at;
+}
