@@ -52,75 +52,20 @@ export class JsonBytes {
 
   /** A non-negative integer below 2^53 (counts, ports, byte totals). */
   uint(n: number): void {
-    if (n >= 0x80000000) {
-      this.bigUint(n);
-      return;
-    }
-    let x = n | 0;
-    const digits =
-      x < 10
-        ? 1
-        : x < 100
-          ? 2
-          : x < 1000
-            ? 3
-            : x < 10000
-              ? 4
-              : x < 100000
-                ? 5
-                : x < 1000000
-                  ? 6
-                  : x < 10000000
-                    ? 7
-                    : x < 100000000
-                      ? 8
-                      : x < 1000000000
-                        ? 9
-                        : 10;
-    this.reserve(digits);
-    const b = this.bytes;
-    let at = this.length + digits;
-    this.length = at;
-    do {
-      const q = (x / 10) | 0;
-      b[--at] = 48 + x - q * 10;
-      x = q;
-    } while (x !== 0);
-  }
-
-  private bigUint(n: number): void {
-    let digits = 0;
-    for (let x = n; x >= 1; x = Math.floor(x / 10)) digits++;
-    this.reserve(digits);
-    const b = this.bytes;
-    let at = this.length + digits;
-    this.length = at;
-    for (let x = n; x >= 1; x = Math.floor(x / 10)) b[--at] = 48 + (x % 10);
+    this.reserve(16);
+    this.length = putUint(this.bytes, this.length, n);
   }
 
   /** `digits` digits of n (below 2^31), zero-padded on the left. */
   padded(n: number, digits: number): void {
     this.reserve(digits);
-    const b = this.bytes;
-    let at = this.length + digits;
-    this.length = at;
-    let x = n | 0;
-    for (let i = 0; i < digits; i++) {
-      const q = (x / 10) | 0;
-      b[--at] = 48 + x - q * 10;
-      x = q;
-    }
+    this.length = putPadded(this.bytes, this.length, n, digits);
   }
 
   /** Dotted quad of an IPv4 address held as a number. */
   ipv4(address: number): void {
-    this.uint(address >>> 24);
-    this.byte(46);
-    this.uint((address >>> 16) & 0xff);
-    this.byte(46);
-    this.uint((address >>> 8) & 0xff);
-    this.byte(46);
-    this.uint(address & 0xff);
+    this.reserve(15);
+    this.length = putIpv4(this.bytes, this.length, address);
   }
 
   /** Any string, quoted and escaped as JSON. */
