@@ -38,6 +38,8 @@ setTimeout(() => fail('timed out'), Number(option('timeout', 20000))).unref();
 
 function tcpServer(host, port) {
   const server = createServer((socket) => {
+    // What arrived, as the server saw it (after any NAT): scenarios read this from the log.
+    console.log(`accepted ${socket.remoteAddress} ${socket.remotePort}`);
     let got = '';
     socket.on('data', (d) => {
       got += d;
