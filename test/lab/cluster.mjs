@@ -99,6 +99,21 @@ export function pod(
     lab.ip(ns, 'addr', 'add', `${ip}/32`, 'dev', 'eth0');
     lab.ip(ns, 'route', 'add', '169.254.1.1', 'dev', 'eth0', 'scope', 'link');
     lab.ip(ns, 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0');
+    // Calico answers the gateway's ARP by proxy ARP, which needs the node to have a route
+    // to 169.254.1.1; a lab node may have none, so pin the gateway's MAC as calico-node's
+    // ee:ee:ee:ee:ee:ee (the pod's first packets then need no ARP at all).
+    lab.ip(
+      ns,
+      'neigh',
+      'add',
+      '169.254.1.1',
+      'lladdr',
+      'ee:ee:ee:ee:ee:ee',
+      'dev',
+      'eth0',
+      'nud',
+      'permanent',
+    );
     lab.sysctl(n.ns, { [`net.ipv4.conf.${host}.proxy_arp`]: 1 });
     lab.ip(n.ns, 'route', 'add', `${ip}/32`, 'dev', host);
   }

@@ -82,12 +82,16 @@ function ensureTools() {
   }
 }
 
+/** Scenario modules, NN-<name>.mjs; only the wanted ones are loaded (all when none is named). */
 async function loadScenarios() {
   const dir = join(LAB, 'scenarios');
   const modules = [];
-  for (const file of readdirSync(dir)
+  const nameOf = (file) => file.replace(/^\d+-/, '').replace(/\.mjs$/, '');
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith('.mjs'))
-    .sort()) {
+    .filter((f) => wanted.length === 0 || wanted.includes(nameOf(f)))
+    .sort();
+  for (const file of files) {
     const m = await import(pathToFileURL(join(dir, file)).href);
     modules.push(m);
   }

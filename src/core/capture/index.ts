@@ -6,3 +6,4 @@ export type { CaptureFormat, CaptureIssue, CaptureIssueKind, InterfaceInfo, Reco
 export * from './link-types.js';
 export { formatTimestamp, isIsoSecond, precisionDigits, wholeSecond } from './timestamp.js';
 export { utf8 } from './text.js';
+export { PcapWriter, type PcapWriterOptions } from './pcap-writer.js';
