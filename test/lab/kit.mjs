@@ -191,7 +191,9 @@ export class Lab {
    */
   capture(ns, iface, file, { filter = [], nano = false } = {}) {
     const path = join(this.work, file);
-    const args = ['-i', iface, '--immediate-mode', '-n', '-U', '-Z', 'root', '-w', path];
+    // -B: in immediate mode each ring slot is snaplen-sized, and the default 2 MiB buffer
+    // held about eight packets: an -i any burst copied onto three interfaces overflowed it.
+    const args = ['-i', iface, '--immediate-mode', '-B', '32768', '-n', '-U', '-Z', 'root', '-w', path];
     if (nano) args.push('--time-stamp-precision=nano');
     const proc = this.background(ns, `tcpdump-${file}`, 'tcpdump', [...args, ...filter], {
       readyText: 'listening on',
