@@ -14,6 +14,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   rmSync,
   writeFileSync,
@@ -98,7 +99,19 @@ async function loadScenarios() {
   return modules;
 }
 
+/** A capture that lost packets would make a truth that is wrong in ways tshark cannot see. */
+function checkNoDrops(lab) {
+  for (const log of readdirSync(lab.work).filter((f) => f.startsWith('tcpdump-') && f.endsWith('.log'))) {
+    const text = readFileSync(join(lab.work, log), 'utf8');
+    const dropped = /(\d+) packets? dropped by kernel/.exec(text);
+    if (!dropped) throw new Error(`${log}: tcpdump did not report its statistics (was it stopped cleanly?)`);
+    if (Number(dropped[1]) > 0)
+      throw new Error(`${log}: tcpdump reports ${dropped[1]} packets dropped by the kernel`);
+  }
+}
+
 function writeScenario(scenario, lab, result) {
+  checkNoDrops(lab);
   const dir = join(out, scenario.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

@@ -40,10 +40,14 @@ function tcpServer(host, port) {
   const server = createServer((socket) => {
     // What arrived, as the server saw it (after any NAT): scenarios read this from the log.
     console.log(`accepted ${socket.remoteAddress} ${socket.remotePort}`);
-    let got = '';
+    let got = Buffer.alloc(0);
+    let answered = false;
     socket.on('data', (d) => {
-      got += d;
-      if (got.includes('\r\n\r\n') || got.includes('\n')) {
+      got = Buffer.concat([got, d]);
+      // A load balancer's PROXY header (v1 text line, v2 binary) comes first: skip it.
+      const request = skipProxyHeader(got);
+      if (!answered && request !== null && request.includes('\r\n\r\n')) {
+        answered = true;
         // Answer, then half-close and wait for the client's FIN: the same teardown every run.
         socket.end('HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n');
       }
@@ -51,6 +55,23 @@ function tcpServer(host, port) {
     socket.on('error', () => {});
   });
   server.listen({ host, port }, ready);
+}
+
+const PROXY_V2_SIGNATURE = Buffer.from([
+  0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
+]);
+
+/** The bytes after a PROXY protocol header, as text; null while the header is incomplete. */
+function skipProxyHeader(b) {
+  if (b.length >= 16 && b.subarray(0, 12).equals(PROXY_V2_SIGNATURE)) {
+    const end = 16 + b.readUInt16BE(14);
+    return b.length >= end ? b.subarray(end).toString() : null;
+  }
+  if (b.subarray(0, 6).toString() === 'PROXY ') {
+    const end = b.indexOf('\r\n');
+    return end < 0 ? null : b.subarray(end + 2).toString();
+  }
+  return b.toString();
 }
 
 function tcpClient(host, port) {

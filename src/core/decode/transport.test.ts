@@ -113,8 +113,9 @@ describe('decodeIcmp', () => {
     expect(decodeIcmp(bytes, at, bytes.length, f, new DecodeStop(), 4, 'captured')).toBe(Status.OK);
     expect(f.hasQuote).toBe(true);
     expect(formatIp(4, f.quoted.source)).toBe(Array.from(bytes.subarray(at + 8 + 12, at + 8 + 16)).join('.'));
-    expect(f.quoted.protocol).toBe(6);
-    expect(f.hasQuotedPorts).toBe(true);
+    expect(f.quoted.protocol).toBe(bytes[at + 8 + 9]);
+    expect(f.hasQuotedPorts).toBe(f.quoted.protocol === 6 || f.quoted.protocol === 17);
+    if (f.quoted.protocol === 1) expect(f.quotedIcmpType).toBe(8);
     // A quote cut anywhere is no error for the ICMP message itself.
     for (let end = at + 8; end < at + 8 + 24; end++) {
       const g = new IcmpFields();

@@ -7,6 +7,7 @@ import {
   MAX_TUNNELS,
   Network,
   TCP_ACK,
+  TCP_RST,
   TCP_SYN,
 } from '../decode/index.js';
 import { ContextTable } from './context.js';
@@ -40,8 +41,10 @@ const A_TO_B = 0;
 
 /** How sure we are who started a flow, weakest first; 0 means no packet yet. */
 const INITIATOR_FIRST_PACKET = 1;
-const INITIATOR_SYN_ACK = 2;
-const INITIATOR_SYN = 3;
+/** A flow whose first packet is a RST+ACK: the reset answers the peer, who started it. */
+const INITIATOR_RESET = 2;
+const INITIATOR_SYN_ACK = 3;
+const INITIATOR_SYN = 4;
 
 /** Fragment map entries kept before it is cleared (fragments are rare; this bounds memory). */
 const MAX_PENDING_FRAGMENTS = 4096;
@@ -68,7 +71,7 @@ export interface IcmpErrorDetail {
  */
 const KEY_STRIDE = 16;
 const K_HASH = 12;
-/** TCP flags sent by A (bits 0-7) and by B (8-15); initiator (bit 16); its evidence (bits 17-18). */
+/** TCP flags sent by A (bits 0-7) and by B (8-15); initiator (bit 16); its evidence (bits 17-19). */
 const K_STATE = 13;
 /** VNI (or GRE key) of the outermost tunnel in packets from A, then from B; NO_VNI when none. */
 const K_VNI = 14;
@@ -308,6 +311,11 @@ export class FlowTable {
       if (synAck === TCP_SYN) evidence = INITIATOR_SYN;
       else if (synAck === (TCP_SYN | TCP_ACK)) {
         evidence = INITIATOR_SYN_ACK;
+        starter = 1 - direction;
+      } else if (known === 0 && (flags & (TCP_RST | TCP_ACK)) === (TCP_RST | TCP_ACK)) {
+        // A flow that opens with RST+ACK is an answer (a refused SYN, a reset seen without its
+        // connection): the peer started it. Later resets prove nothing (clients abort too).
+        evidence = INITIATOR_RESET;
         starter = 1 - direction;
       }
     }
