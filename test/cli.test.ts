@@ -671,5 +671,5 @@ describe.runIf(HAVE_PUBLIC)('the public corpus', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(NOT_A_CAPTURE);
     json(bad);
-  });
+  }, 120_000);
 });

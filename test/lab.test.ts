@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FlowSummary } from '../src/core/analysis/index.js';
+import { buildClusterSnapshot, ClusterIndex } from '../src/core/cluster/index.js';
 import { analyze } from './support/analyze.js';
 import { FIXTURES } from './support/files.js';
 
@@ -15,7 +16,8 @@ import { FIXTURES } from './support/files.js';
 interface TruthEnd {
   ip: string;
   port?: number;
-  name?: string;
+  kind: string;
+  name: string | null;
 }
 
 interface TruthFlow {
@@ -98,8 +100,19 @@ describe('podpath agrees with the lab’s ground truth', () => {
         );
       });
 
+      const snapshot = buildClusterSnapshot([
+        {
+          source: 'snapshot.json',
+          value: JSON.parse(readFileSync(join(LAB_DIR, scenario, 'snapshot.json'), 'utf8')),
+        },
+      ]);
+      const cluster = new ClusterIndex(snapshot);
+      const nodeByIp = new Map(
+        snapshot.nodes.flatMap((n) => n.internalIPs.map((ip) => [ip, n.name] as const)),
+      );
+
       it.each(truth.captures.map((c) => [c.file, c]))('%s', (_file, capture) => {
-        const { summary, flows } = analyze(join(LAB_DIR, scenario, capture.file));
+        const { summary, flows } = analyze(join(LAB_DIR, scenario, capture.file), { cluster });
         expect(summary.packets).toBe(capture.packets);
         expect(summary.linkTypes).toEqual([capture.linkType]);
         expect(summary.warnings).toEqual([]);
@@ -117,12 +130,24 @@ describe('podpath agrees with the lab’s ground truth', () => {
           matched.add(f);
           // The initiator is src, on the inner flow and on every tunnel's outer header.
           expect(f.src.ip, `${key} initiator`).toBe(t.src.ip);
+          // Every end named from the snapshot as the lab configured it.
+          expect({ kind: f.src.kind, name: f.src.name }, `${key} src`).toEqual({
+            kind: t.src.kind,
+            name: t.src.name,
+          });
+          expect({ kind: f.dst.kind, name: f.dst.name }, `${key} dst`).toEqual({
+            kind: t.dst.kind,
+            name: t.dst.name,
+          });
           if (t.src.port !== undefined) expect(f.src.port).toBe(t.src.port);
           expect(f.encapsulation).toHaveLength(t.encapsulation.length);
           t.encapsulation.forEach((e, i) => {
             const got = f.encapsulation[i];
             expect(got.type).toBe(e.type);
-            expect(got.outer).toEqual(e.outer);
+            expect({ src: got.outer.src, dst: got.outer.dst }).toEqual(e.outer);
+            // The nodes behind the tunnel's ends, from the snapshot's node addresses.
+            expect(got.outer.srcNode).toBe(nodeByIp.get(e.outer.src) ?? null);
+            expect(got.outer.dstNode).toBe(nodeByIp.get(e.outer.dst) ?? null);
             if (e.vni !== undefined) expect(got.vni).toBe(e.vni);
             if (e.vniReply !== undefined) expect(got.vniReply).toBe(e.vniReply);
             if (e.udpPort !== undefined) expect(got.udpPort).toBe(e.udpPort);

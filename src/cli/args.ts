@@ -9,6 +9,8 @@ export interface ParsedArgs {
   json: boolean;
   vxlanPorts: number[];
   top: number;
+  /** A cluster snapshot file or folder (--cluster). */
+  cluster: string | null;
 }
 
 const COMMANDS = ['analyze'];
@@ -24,7 +26,14 @@ function parsePort(text: string | undefined, flag: string): number[] {
 }
 
 export function parseArgs(argv: string[]): ParsedArgs {
-  const args: ParsedArgs = { command: 'analyze', files: [], json: false, vxlanPorts: [], top: 20 };
+  const args: ParsedArgs = {
+    command: 'analyze',
+    files: [],
+    json: false,
+    vxlanPorts: [],
+    top: 20,
+    cluster: null,
+  };
   if (argv.length === 0) throw new UsageError('no command given');
   const [command, ...rest] = argv;
   if (command === '-h' || command === '--help' || command === 'help') return { ...args, command: 'help' };
@@ -50,6 +59,15 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case '--vxlan-port':
         args.vxlanPorts.push(...parsePort(inline ?? rest[++i], flag));
         break;
+      case '--cluster': {
+        const path = inline ?? rest[++i];
+        if (path === undefined || path === '')
+          throw new UsageError(
+            '--cluster needs a snapshot file or folder (kubectl get nodes,pods,services,endpointslices -A -o json)',
+          );
+        args.cluster = path;
+        break;
+      }
       case '--top': {
         const text = inline ?? rest[++i];
         if (text === undefined || !/^\d+$/.test(text))

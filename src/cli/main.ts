@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { ANALYSIS_SCHEMA, type CaptureSummary, type FlowSummary, JsonBytes } from '../core/analysis/index.js';
-import { analyzeFile, CaptureFileError, flowWriter, topFlows, type AnalyzedFile } from '../node/index.js';
+import { ClusterIndex } from '../core/cluster/index.js';
+import {
+  analyzeFile,
+  CaptureFileError,
+  flowWriter,
+  loadClusterSnapshot,
+  SnapshotFileError,
+  topFlows,
+  type AnalyzedFile,
+} from '../node/index.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { formatBytes, formatCount, renderFlowsTable } from './format.js';
 
@@ -11,7 +20,7 @@ export const EXIT_USAGE = 2;
 const HELP = `podpath: see through Kubernetes overlays and Service NAT in packet captures
 
 Usage:
-  podpath analyze <capture>... [--json] [--vxlan-port N] [--top N]
+  podpath analyze <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N] [--top N]
 
 Commands:
   analyze     Read pcap, pcapng or gzip'd captures; print each one's format, link types,
@@ -20,6 +29,9 @@ Commands:
 
 Options:
   --json            One JSON document on stdout (schema podpath.analysis/v1).
+  --cluster PATH    Name every address from a cluster snapshot: the output of
+                    kubectl get nodes,pods,services,endpointslices -A -o json (or -o yaml,
+                    one kind at a time, or a folder of such files).
   --vxlan-port N    Also decode UDP port N as VXLAN (4789, 8472 and 6784 always are).
                     Repeat it or give a comma-separated list.
   --top N           Flows to list per capture in the readable output (default 20; 0 for all).
@@ -76,10 +88,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 
 async function analyze(args: ParsedArgs, io: Io): Promise<number> {
   let status = EXIT_OK;
+  let cluster: ClusterIndex | undefined;
+  if (args.cluster !== null) {
+    try {
+      cluster = new ClusterIndex(await loadClusterSnapshot(args.cluster));
+    } catch (error) {
+      if (!(error instanceof SnapshotFileError)) throw error;
+      io.stderr(`podpath: ${error.message}\n`);
+      return EXIT_UNREADABLE;
+    }
+  }
   const files: AnalyzedFile[] = [];
   for (const path of args.files) {
     try {
-      const file = await analyzeFile(path, { vxlanPorts: args.vxlanPorts });
+      const file = await analyzeFile(path, { vxlanPorts: args.vxlanPorts, ...(cluster ? { cluster } : {}) });
       files.push(file);
       if (file.summary.format === null) {
         // Not a capture at all (or empty): the reader's one fatal issue says why.
@@ -113,6 +135,11 @@ async function writeDocument(files: AnalyzedFile[], io: Io): Promise<void> {
   const out = new JsonBytes(WRITE_BYTES * 2);
   out.ascii(`{"schema":"${ANALYSIS_SCHEMA}","captures":`);
   out.utf8(JSON.stringify(files.map((f) => f.summary)));
+  const cluster = files.find((f) => f.cluster !== undefined)?.cluster;
+  if (cluster !== undefined) {
+    out.ascii(',"cluster":');
+    out.utf8(JSON.stringify(clusterSummary(cluster)));
+  }
   out.ascii(',"flows":[');
   let first = true;
   for (const file of files) {
@@ -131,6 +158,19 @@ async function writeDocument(files: AnalyzedFile[], io: Io): Promise<void> {
   }
   out.ascii(']}\n');
   await io.stdoutBytes(out.view().slice());
+}
+
+/** What the snapshot held and the ranges podpath used, for the JSON document. */
+function clusterSummary(cluster: ClusterIndex): object {
+  const s = cluster.snapshot;
+  return {
+    sources: s.sources,
+    counts: s.counts,
+    endpointsFrom: s.endpointsFrom,
+    podRanges: cluster.podRanges,
+    serviceRanges: cluster.serviceRanges,
+    nodeBlocks: cluster.nodeBlocks,
+  };
 }
 
 function renderCapture(c: CaptureSummary, shown: FlowSummary[]): string {

@@ -9,10 +9,13 @@ import {
   type FlowSummary,
 } from '../core/analysis/index.js';
 import { LinkType } from '../core/capture/index.js';
+import type { ClusterIndex } from '../core/cluster/index.js';
 import { readCaptureFile, type CaptureFileInfo, type ReadOptions } from './capture-file.js';
 
 export interface AnalyzedFile {
   analysis: CaptureAnalysis;
+  /** The cluster snapshot flows are named from, when one was given. */
+  cluster?: ClusterIndex;
   info: CaptureFileInfo;
   summary: CaptureSummary;
   /** Display name: the file's base name. */
@@ -22,7 +25,7 @@ export interface AnalyzedFile {
 /** Reads and analyzes one capture file. Throws CaptureFileError only when it cannot be read at all. */
 export async function analyzeFile(
   path: string,
-  options: AnalysisOptions & ReadOptions & { name?: string } = {},
+  options: AnalysisOptions & ReadOptions & { name?: string; cluster?: ClusterIndex } = {},
 ): Promise<AnalyzedFile> {
   const analysis = new CaptureAnalysis(options);
   const info = await readCaptureFile(path, (chunk) => analysis.push(chunk), options);
@@ -31,7 +34,9 @@ export async function analyzeFile(
   const summary = analysis.summary(name, info.size, info.compressed);
   if (info.decompressError !== null)
     summary.warnings.unshift({ offset: info.bytesRead, message: info.decompressError });
-  return { analysis, info, summary, name };
+  const file: AnalyzedFile = { analysis, info, summary, name };
+  if (options.cluster !== undefined) file.cluster = options.cluster;
+  return file;
 }
 
 function reportOptions(file: AnalyzedFile): FlowReportOptions {
@@ -42,6 +47,7 @@ function reportOptions(file: AnalyzedFile): FlowReportOptions {
     precisionDigits: file.analysis.precisionDigits(),
     // Flows name their interface when there is a choice: several interfaces, or SLL2's ifindex.
     withInterfaces: interfaces.length > 1 || interfaces.some((i) => i.linkType === LinkType.LINUX_SLL2),
+    ...(file.cluster !== undefined ? { cluster: file.cluster } : {}),
   };
 }
 

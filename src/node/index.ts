@@ -6,3 +6,9 @@ export {
   type ReadOptions,
 } from './capture-file.js';
 export { analyzeFile, fileFlows, flowWriter, topFlows, type AnalyzedFile } from './analyze-file.js';
+export {
+  loadClusterSnapshot,
+  readSnapshotDocuments,
+  SnapshotFileError,
+  type SnapshotDocument,
+} from './snapshot-file.js';

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Lab, LAB } from './kit.mjs';
-import { checkFlows, noiseCounts, TRUTH_SCHEMA, tsharkPackets } from './truth.mjs';
+import { checkFlows, nameEnds, noiseCounts, TRUTH_SCHEMA, tsharkPackets } from './truth.mjs';
 
 const ROOT = resolve(LAB, '../..');
 const args = process.argv.slice(2);
@@ -133,6 +133,7 @@ function writeScenario(scenario, lab, result) {
     captures,
     translations: result.translations ?? [],
   };
+  nameEnds(truth, result.snapshot);
   writeFileSync(join(dir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
   writeFileSync(join(dir, 'snapshot.json'), `${JSON.stringify(result.snapshot, null, 2)}\n`);
   writeFileSync(join(dir, 'README.md'), `${scenario.readme.trim()}\n`);

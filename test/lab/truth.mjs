@@ -182,3 +182,66 @@ export function noiseCounts(packets) {
   }
   return counts;
 }
+
+/**
+ * Gives every flow end the `kind` and `name` podpath should report with the scenario's
+ * snapshot: "namespace/name" for its pods and Services, the node's name for its nodes, and
+ * for anything else kind "external" with name null (the lab's own word for it, such as
+ * "outside client", moves to `label`). Derived from the snapshot the lab wrote, not from podpath.
+ */
+export function nameEnds(truth, snapshot) {
+  const items = snapshot.items ?? [];
+  const names = new Map();
+  for (const o of items) {
+    const id =
+      o.kind === 'Node' ? o.metadata.name : `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+    if (o.kind === 'Pod') names.set(id, o.spec?.hostNetwork ? 'node' : 'pod');
+    else if (o.kind === 'Service') names.set(id, 'service');
+    else if (o.kind === 'Node') names.set(id, 'node');
+  }
+  // A Service's LoadBalancer ingress and external IPs are the Service's own addresses.
+  const serviceAddresses = new Map();
+  for (const o of items.filter((i) => i.kind === 'Service')) {
+    const id = `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+    for (const ip of [
+      ...(o.spec?.externalIPs ?? []),
+      ...(o.status?.loadBalancer?.ingress ?? []).map((i) => i.ip),
+    ])
+      serviceAddresses.set(ip, id);
+  }
+  const hostNetwork = new Map(
+    items
+      .filter((o) => o.kind === 'Pod' && o.spec?.hostNetwork)
+      .map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.spec.nodeName]),
+  );
+  for (const capture of truth.captures) {
+    for (const flow of capture.flows) {
+      for (const end of [flow.src, flow.dst]) {
+        if (end.kind !== undefined) continue;
+        // Some scenarios spell a Service end "service/<namespace>/<name>".
+        if (typeof end.name === 'string' && end.name.startsWith('service/'))
+          end.name = end.name.slice('service/'.length);
+        if (serviceAddresses.has(end.ip) && !names.has(end.name)) {
+          if (end.name !== null && end.name !== undefined) end.label = end.name;
+          end.kind = 'service';
+          end.name = serviceAddresses.get(end.ip);
+          continue;
+        }
+        const kind = names.get(end.name);
+        if (kind === undefined) {
+          if (end.name !== null && end.name !== undefined) end.label = end.name;
+          end.kind = 'external';
+          end.name = null;
+        } else if (hostNetwork.has(end.name)) {
+          // A hostNetwork pod's address is its node's: podpath names the node.
+          end.label = end.name;
+          end.kind = 'node';
+          end.name = hostNetwork.get(end.name);
+        } else {
+          end.kind = kind;
+        }
+      }
+    }
+  }
+  return truth;
+}

@@ -8,6 +8,7 @@ import {
   type FlowSummary,
 } from '../../src/core/analysis/index.js';
 import { LinkType } from '../../src/core/capture/index.js';
+import type { ClusterIndex } from '../../src/core/cluster/index.js';
 
 export interface Analyzed {
   analysis: CaptureAnalysis;
@@ -16,7 +17,10 @@ export interface Analyzed {
 }
 
 /** Analyzes a capture file in memory the way the CLI does (gunzipping when needed). */
-export function analyze(path: string, options: { vxlanPorts?: number[]; chunk?: number } = {}): Analyzed {
+export function analyze(
+  path: string,
+  options: { vxlanPorts?: number[]; chunk?: number; cluster?: ClusterIndex } = {},
+): Analyzed {
   const raw = readFileSync(path);
   const bytes = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
   const analysis = new CaptureAnalysis({ vxlanPorts: options.vxlanPorts });
@@ -32,6 +36,7 @@ export function analyze(path: string, options: { vxlanPorts?: number[]; chunk?: 
     interfaces,
     precisionDigits: analysis.precisionDigits(),
     withInterfaces: interfaces.length > 1 || interfaces.some((i) => i.linkType === LinkType.LINUX_SLL2),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
   });
   return { analysis, summary: analysis.summary(name, raw.length, bytes !== raw), flows };
 }

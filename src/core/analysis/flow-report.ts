@@ -1,5 +1,6 @@
 import { formatTimestamp, type InterfaceInfo, isIsoSecond, wholeSecond } from '../capture/index.js';
-import { formatIp, formatIpv6, formatMac, MAX_TUNNELS, TUNNEL_NAMES } from '../decode/index.js';
+import type { ClusterIndex } from '../cluster/index.js';
+import { formatIp, formatIpv4, formatIpv6, formatMac, MAX_TUNNELS, TUNNEL_NAMES } from '../decode/index.js';
 import {
   asciiBytes,
   JsonBytes,
@@ -10,7 +11,7 @@ import {
   putTcpFlags,
   putUint,
 } from './json-bytes.js';
-import { FlowKind, type FlowTable } from '../flow/index.js';
+import { FlowKind, type FlowTable, type ProxyHeader } from '../flow/index.js';
 import type { FlowSummary } from './types.js';
 
 const IP_PROTOCOL_NAMES: Record<number, string> = {
@@ -60,6 +61,8 @@ export interface FlowReportOptions {
   precisionDigits: number;
   /** Whether flows name their interface: a capture with several interfaces, or SLL2. */
   withInterfaces: boolean;
+  /** A cluster snapshot to name flow ends, Services and tunnel nodes from (--cluster). */
+  cluster?: ClusterIndex;
 }
 
 const F_CAPTURE = asciiBytes('{"capture":');
@@ -91,6 +94,11 @@ interface ContextText {
   /** Each tunnel's outer endpoints as text bytes. */
   low: Uint8Array[];
   high: Uint8Array[];
+  /** With a cluster snapshot: `,"srcNode":...` for each endpoint as the source, and `,"dstNode":...` as the destination. */
+  lowNode: Uint8Array[];
+  highNode: Uint8Array[];
+  lowNodeDst: Uint8Array[];
+  highNodeDst: Uint8Array[];
 }
 
 /**
@@ -104,6 +112,8 @@ export class FlowJsonWriter {
   private readonly captureJson: Uint8Array;
   private readonly contextCache = new Map<number, ContextText>();
   private readonly protocolNames = new Map<number, Uint8Array>();
+  private readonly identities = new Map<number | string, Uint8Array>();
+  private readonly serviceTexts = new Map<string, Uint8Array | null>();
   private readonly words = new Uint32Array(4);
   private readonly scratch = new JsonBytes(1024);
   private readonly secondKeys = new Float64Array(SECOND_CACHE).fill(NaN);
@@ -156,6 +166,12 @@ export class FlowJsonWriter {
     at = putBytes(b, at, context.interfaceJson);
     at = putBytes(b, at, F_ENCAPSULATION);
     at = this.encapsulation(id, src, context, b, at);
+    if (this.options.cluster !== undefined) {
+      const service = this.serviceText(id, src);
+      if (service !== null) at = putBytes(b, at, service);
+    }
+    const proxy = table.proxyHeaders.get(id);
+    if (proxy !== undefined) at = putBytes(b, at, this.proxyText(proxy));
     if (kind === FlowKind.ECHO) {
       at = putAscii(b, at, ',"icmp":{"id":');
       at = putUint(b, at, table.port(id, 0));
@@ -245,15 +261,80 @@ export class FlowJsonWriter {
       return putAscii(b, at, '"}');
     }
     at = putBytes(b, at, F_IP);
-    if (kind === FlowKind.ARP || table.ipVersion(id) === 4) at = putIpv4(b, at, words[0]);
+    const version = kind === FlowKind.ARP ? 4 : table.ipVersion(id);
+    if (version === 4) at = putIpv4(b, at, words[0]);
     else at = putAscii(b, at, formatIpv6(words));
     if (kind === FlowKind.PORTS) {
       at = putBytes(b, at, F_PORT);
       at = putUint(b, at, table.port(id, side));
-      b[at++] = 125;
-      return at;
+    } else {
+      b[at++] = 34;
     }
-    return putBytes(b, at, F_CLOSE_STRING_OBJECT);
+    if (this.options.cluster !== undefined) at = putBytes(b, at, this.identityText(version, words));
+    b[at++] = 125;
+    return at;
+  }
+
+  /** `,"kind":...,"name":...` of an address, made once per address. */
+  private identityText(version: number, words: Uint32Array): Uint8Array {
+    const key = version === 4 ? words[0] : `${words[0]}:${words[1]}:${words[2]}:${words[3]}`;
+    let text = this.identities.get(key);
+    if (text === undefined) {
+      const id = this.options.cluster!.identify(version, words);
+      const out = new JsonBytes(128);
+      out.ascii(',"kind":"');
+      out.ascii(id.kind);
+      out.ascii('","name":');
+      if (id.name === null) out.ascii('null');
+      else out.string(id.name);
+      for (const field of ['namespace', 'node', 'workload', 'role'] as const) {
+        const value = id[field];
+        if (value === undefined) continue;
+        out.ascii(`,"${field}":`);
+        out.string(value);
+      }
+      if (id.hostNetworkPods !== undefined) {
+        out.ascii(',"hostNetworkPods":');
+        out.utf8(JSON.stringify(id.hostNetworkPods));
+      }
+      text = out.view().slice();
+      this.identities.set(key, text);
+    }
+    return text;
+  }
+
+  /** `,"service":{...}` when the flow's destination is a Service address and port (or a NodePort). */
+  private serviceText(id: number, src: number): Uint8Array | null {
+    const table = this.table;
+    const kind = table.kind(id);
+    if (kind !== FlowKind.PORTS) return null;
+    const dst = 1 - src;
+    const words = table.address(id, dst, this.words);
+    const address = table.ipVersion(id) === 4 ? formatIpv4(words[0]) : formatIpv6(words);
+    const port = table.port(id, dst);
+    const protocol = table.ipProtocol(id) === 6 ? 'tcp' : 'udp';
+    const key = `${address} ${port} ${protocol}`;
+    let text = this.serviceTexts.get(key);
+    if (text === undefined) {
+      const match = this.options.cluster!.serviceAt(address, port, protocol);
+      if (match === null) text = null;
+      else {
+        const service = {
+          name: `${match.service.namespace}/${match.service.name}`,
+          port: match.viaNodePort ? match.port.port : port,
+          targetPort: match.targetPort,
+          endpoints: match.endpoints,
+          ...(match.viaNodePort ? { nodePort: port } : {}),
+          ...(match.port.name !== null ? { portName: match.port.name } : {}),
+        };
+        const out = new JsonBytes(256);
+        out.ascii(',"service":');
+        out.utf8(JSON.stringify(service));
+        text = out.view().slice();
+      }
+      this.serviceTexts.set(key, text);
+    }
+    return text;
   }
 
   private context(contextId: number): ContextText {
@@ -294,9 +375,45 @@ export class FlowJsonWriter {
       interfaceJson: text.view().slice(),
       low: context.tunnels.map((t) => asciiBytes(formatIp(t.ipVersion, t.low))),
       high: context.tunnels.map((t) => asciiBytes(formatIp(t.ipVersion, t.high))),
+      lowNode: context.tunnels.map((t) => this.nodeField('srcNode', t.ipVersion, t.low)),
+      highNode: context.tunnels.map((t) => this.nodeField('srcNode', t.ipVersion, t.high)),
+      lowNodeDst: context.tunnels.map((t) => this.nodeField('dstNode', t.ipVersion, t.low)),
+      highNodeDst: context.tunnels.map((t) => this.nodeField('dstNode', t.ipVersion, t.high)),
     };
     this.contextCache.set(contextId, cached);
     return cached;
+  }
+
+  /** `,"proxyProtocol":{...}`: the client a load balancer's PROXY header speaks for. */
+  private proxyText(proxy: ProxyHeader): Uint8Array {
+    const out = new JsonBytes(256);
+    out.ascii(`,"proxyProtocol":{"version":${proxy.version}`);
+    if (proxy.family === 4 || proxy.family === 6) {
+      for (const [field, words, port] of [
+        ['src', proxy.source, proxy.sourcePort],
+        ['dst', proxy.destination, proxy.destinationPort],
+      ] as const) {
+        out.ascii(`,"${field}":{"ip":"`);
+        out.ascii(formatIp(proxy.family, words));
+        out.ascii(`","port":${port}`);
+        if (this.options.cluster !== undefined) out.raw(this.identityText(proxy.family, words));
+        out.byte(125);
+      }
+    }
+    out.byte(125);
+    return out.view().slice();
+  }
+
+  /** `,"srcNode":"node1"` (or null) for a tunnel endpoint; empty without a snapshot. */
+  private nodeField(field: string, version: number, words: Uint32Array): Uint8Array {
+    const cluster = this.options.cluster;
+    if (cluster === undefined) return new Uint8Array(0);
+    const id = cluster.identify(version, words);
+    const out = new JsonBytes(64);
+    out.ascii(`,"${field}":`);
+    if (id.kind === 'node' && id.name !== null) out.string(id.name);
+    else out.ascii('null');
+    return out.view().slice();
   }
 
   private encapsulation(id: number, src: number, cached: ContextText, b: Uint8Array, at: number): number {
@@ -329,7 +446,12 @@ export class FlowJsonWriter {
       at = putBytes(b, at, initiatorFromHigh ? cached.high[t] : cached.low[t]);
       at = putAscii(b, at, '","dst":"');
       at = putBytes(b, at, initiatorFromHigh ? cached.low[t] : cached.high[t]);
-      at = putAscii(b, at, '"}}');
+      b[at++] = 34;
+      if (this.options.cluster !== undefined) {
+        at = putBytes(b, at, initiatorFromHigh ? cached.highNode[t] : cached.lowNode[t]);
+        at = putBytes(b, at, initiatorFromHigh ? cached.lowNodeDst[t] : cached.highNodeDst[t]);
+      }
+      at = putAscii(b, at, '}}');
     }
     b[at++] = 93;
     return at;

@@ -59,6 +59,18 @@ export interface Endpoint {
   ip?: string;
   port?: number;
   mac?: string;
+  /** With a cluster snapshot (--cluster): what the address is. */
+  kind?: 'pod' | 'node' | 'service' | 'external' | 'unknown-pod' | 'unknown-service';
+  /** "namespace/name" (pods, Services), the node's name, "unknown pod on <node>", or null (external). */
+  name?: string | null;
+  namespace?: string;
+  /** The node a pod runs on. */
+  node?: string;
+  /** The pod's controller, e.g. "Deployment/web". */
+  workload?: string;
+  /** For node addresses: 'address', 'tunnel' (VTEP), 'bridge' (cni0 gateway), 'host' (cilium_host). */
+  role?: string;
+  hostNetworkPods?: string[];
 }
 
 export interface Encapsulation {
@@ -67,7 +79,8 @@ export interface Encapsulation {
   vni: number | null;
   vniReply: number | null;
   udpPort: number | null;
-  outer: { src: string; dst: string };
+  /** srcNode and dstNode with a cluster snapshot: the nodes that put the packet in and took it out. */
+  outer: { src: string; dst: string; srcNode?: string | null; dstNode?: string | null };
 }
 
 export interface FlowSummary {
@@ -96,4 +109,16 @@ export interface FlowSummary {
   };
   /** TCP flags seen from each side, e.g. "SA". */
   tcpFlags?: { src: string; dst: string };
+  /** A PROXY protocol header at the start of the stream: the real client a load balancer speaks for. */
+  proxyProtocol?: { version: number; src?: Endpoint; dst?: Endpoint };
+  /** With a cluster snapshot: the Service the destination address and port belong to. */
+  service?: {
+    name: string;
+    port: number;
+    targetPort: number | null;
+    endpoints: string[];
+    /** Set when the flow reached the Service through a node's NodePort. */
+    nodePort?: number;
+    portName?: string;
+  };
 }

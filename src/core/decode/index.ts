@@ -15,3 +15,4 @@ export * from './dns.js';
 export * from './vxlan.js';
 export * from './geneve.js';
 export * from './gre.js';
+export * from './proxy-protocol.js';

@@ -1,11 +1,15 @@
 import type { CaptureRecord } from '../capture/index.js';
 import {
   type DecodedPacket,
+  decodeProxyProtocol,
+  DecodeStop,
   IP_PROTOCOL_ICMP,
   IP_PROTOCOL_ICMPV6,
   Layer,
   MAX_TUNNELS,
   Network,
+  ProxyProtocolFields,
+  Status,
   TCP_ACK,
   TCP_RST,
   TCP_SYN,
@@ -49,6 +53,18 @@ const INITIATOR_SYN = 4;
 /** Fragment map entries kept before it is cleared (fragments are rare; this bounds memory). */
 const MAX_PENDING_FRAGMENTS = 4096;
 
+/** A PROXY protocol header: the client the load balancer speaks for (family 0: not given). */
+export interface ProxyHeader {
+  /** Which way the header went: 0 from endpoint A, 1 from B. */
+  direction: number;
+  version: number;
+  family: number;
+  source: Uint32Array;
+  destination: Uint32Array;
+  sourcePort: number;
+  destinationPort: number;
+}
+
 /** Rare details kept beside a flow, off the hot path. */
 export interface IcmpErrorDetail {
   type: number;
@@ -78,6 +94,8 @@ const K_VNI = 14;
 const NO_VNI = 0xffffffff;
 const STATE_INITIATOR_B = 1 << 16;
 const STATE_EVIDENCE_SHIFT = 17;
+/** The first TCP payload from A (bit 21) and from B (bit 22) was checked for a PROXY header. */
+const STATE_PAYLOAD_SEEN = 1 << 21;
 /* Stats line, 8 doubles: */
 const STAT_STRIDE = 8;
 const S_PACKETS = 0; // + direction
@@ -105,6 +123,10 @@ export class FlowTable {
   /** VNIs of tunnel levels 1 and deeper: [(id * (MAX_TUNNELS - 1) + level - 1) * 2 + direction]. */
   private deeperVni = new Int32Array(0);
   readonly icmpErrors = new Map<number, IcmpErrorDetail>();
+  /** PROXY protocol headers found at the start of a flow's stream, by flow id. */
+  readonly proxyHeaders = new Map<number, ProxyHeader>();
+  private readonly proxyFields = new ProxyProtocolFields();
+  private readonly proxyStop = new DecodeStop();
 
   private readonly key = new Uint32Array(KEY_WORDS);
   /** Whether `key` may hold non-zero words beyond an IPv4 key's (IPv6, MAC, ICMP error). */
@@ -307,6 +329,12 @@ export class FlowTable {
     if (p.transport === Layer.TCP && p.innerNetwork === Network.IP) {
       const flags = p.tcp.flags;
       state |= flags << (direction * 8);
+      const seen = STATE_PAYLOAD_SEEN << direction;
+      if ((state & seen) === 0 && p.tcp.payloadEnd > p.tcp.payloadStart) {
+        // A load balancer's PROXY header opens its stream: look once per direction.
+        state |= seen;
+        this.checkProxyHeader(id, direction, p, r);
+      }
       const synAck = flags & (TCP_SYN | TCP_ACK);
       if (synAck === TCP_SYN) evidence = INITIATOR_SYN;
       else if (synAck === (TCP_SYN | TCP_ACK)) {
@@ -320,7 +348,10 @@ export class FlowTable {
       }
     }
     if (evidence > known) {
-      state = (state & 0xffff) | (evidence << STATE_EVIDENCE_SHIFT) | (starter === 1 ? STATE_INITIATOR_B : 0);
+      state =
+        (state & (0xffff | (STATE_PAYLOAD_SEEN * 3))) |
+        (evidence << STATE_EVIDENCE_SHIFT) |
+        (starter === 1 ? STATE_INITIATOR_B : 0);
     }
     keys[k + K_STATE] = state;
     const tunnels = p.enclosingTunnels;
@@ -352,6 +383,24 @@ export class FlowTable {
         stats[s + S_FIRST_NANOS] = nanos;
       }
     }
+  }
+
+  private checkProxyHeader(id: number, direction: number, p: DecodedPacket, r: CaptureRecord): void {
+    const fields = this.proxyFields;
+    if (
+      decodeProxyProtocol(r.bytes, p.tcp.payloadStart, p.tcp.payloadEnd, fields, this.proxyStop) !== Status.OK
+    )
+      return;
+    if (fields.isLocal) return;
+    this.proxyHeaders.set(id, {
+      direction,
+      version: fields.version,
+      family: fields.family,
+      source: fields.source.slice(),
+      destination: fields.destination.slice(),
+      sourcePort: fields.sourcePort,
+      destinationPort: fields.destinationPort,
+    });
   }
 
   /**

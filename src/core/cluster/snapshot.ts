@@ -1,0 +1,426 @@
+/**
+ * A cluster snapshot: the Nodes, Pods, Services and their endpoints from what `kubectl get
+ * nodes,pods,services,endpointslices -A -o json` (or -o yaml, a single object, one kind at a
+ * time) printed. Only the fields podpath uses are read; everything else is ignored.
+ */
+
+/** A snapshot that cannot be read as Kubernetes objects; the message is for the user. */
+export class SnapshotError extends Error {
+  override readonly name = 'SnapshotError';
+}
+
+export interface SnapshotDocument {
+  /** Where the document came from (a file path, "path (document 2)"). */
+  source: string;
+  value: unknown;
+}
+
+export type WorkloadKind =
+  'Deployment' | 'DaemonSet' | 'StatefulSet' | 'ReplicaSet' | 'Job' | 'CronJob' | 'Node' | string;
+
+export interface NodeInfo {
+  name: string;
+  internalIPs: string[];
+  externalIPs: string[];
+  podCIDRs: string[];
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  /** Pods on this node running in its network namespace ("namespace/name"). */
+  hostNetworkPods: string[];
+}
+
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  node: string | null;
+  ips: string[];
+  hostIP: string | null;
+  hostNetwork: boolean;
+  labels: Record<string, string>;
+  /** The controller behind the pod: a ReplicaSet's Deployment, a DaemonSet, a StatefulSet, a Job. */
+  workload: { kind: WorkloadKind; name: string } | null;
+  /** Named container ports (for Services whose targetPort is a name). */
+  namedPorts: Record<string, number>;
+}
+
+export interface ServicePort {
+  name: string | null;
+  protocol: string;
+  port: number;
+  targetPort: number | string;
+  nodePort: number | null;
+}
+
+export interface EndpointInfo {
+  ip: string;
+  node: string | null;
+  /** "namespace/name" of the pod behind it, when the slice names one. */
+  pod: string | null;
+  ready: boolean;
+  /** The endpoint ports by their Service port name (null for an unnamed single port). */
+  ports: { name: string | null; port: number; protocol: string }[];
+}
+
+export interface ServiceInfo {
+  namespace: string;
+  name: string;
+  type: string;
+  clusterIPs: string[];
+  externalIPs: string[];
+  loadBalancerIPs: string[];
+  ports: ServicePort[];
+  selector: Record<string, string> | null;
+  externalTrafficPolicy: string | null;
+  endpoints: EndpointInfo[];
+}
+
+export interface SnapshotCounts {
+  nodes: number;
+  pods: number;
+  services: number;
+  endpointSlices: number;
+  endpoints: number;
+  /** Pods not yet given an address (Pending): skipped. */
+  podsWithoutIp: number;
+  /** Objects of other kinds (ConfigMaps, Deployments...): ignored. */
+  unknownKinds: Record<string, number>;
+}
+
+export interface ClusterSnapshot {
+  sources: string[];
+  nodes: NodeInfo[];
+  pods: PodInfo[];
+  services: ServiceInfo[];
+  counts: SnapshotCounts;
+  /** Whether EndpointSlices were used, or v1 Endpoints because there were none. */
+  endpointsFrom: 'EndpointSlice' | 'Endpoints' | 'none';
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+const record = (v: unknown): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (isObject(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+};
+const get = (v: unknown, ...path: string[]): unknown => {
+  let at = v;
+  for (const p of path) at = isObject(at) ? at[p] : undefined;
+  return at;
+};
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return 'an empty array';
+    const kinds = [
+      ...new Set(value.map((v) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v))),
+    ];
+    return `an array of ${kinds.map((k) => (k === 'object' ? 'objects without apiVersion and kind' : `${k}s`)).join(' and ')}`;
+  }
+  if (isObject(value)) {
+    const keys = Object.keys(value).slice(0, 4);
+    return keys.length === 0
+      ? 'an empty object'
+      : `an object with ${keys.map((k) => `"${k}"`).join(', ')}${Object.keys(value).length > 4 ? ', ...' : ''} but no apiVersion and kind`;
+  }
+  return `a ${typeof value}`;
+}
+
+const isKubernetesObject = (v: unknown): v is Json =>
+  isObject(v) && typeof v.kind === 'string' && typeof v.apiVersion === 'string';
+
+/** Flattens documents into Kubernetes objects: Lists (any `...List` kind), arrays of objects, single objects. */
+export function collectObjects(documents: SnapshotDocument[]): { source: string; object: Json }[] {
+  const out: { source: string; object: Json }[] = [];
+  const expected =
+    'Kubernetes objects (what kubectl get ... -o json or -o yaml prints, each with apiVersion and kind)';
+  const add = (source: string, v: Json): void => {
+    const kind = v.kind as string;
+    if (kind !== 'List' && !kind.endsWith('List')) {
+      out.push({ source, object: v });
+      return;
+    }
+    if (!Array.isArray(v.items)) throw new SnapshotError(`${source}: a ${kind} without an items array`);
+    v.items.forEach((item, i) => {
+      if (!isKubernetesObject(item))
+        throw new SnapshotError(
+          `${source}: item ${i + 1} of the ${kind} is not a Kubernetes object: ${describe(item)}`,
+        );
+      add(source, item);
+    });
+  };
+  for (const { source, value } of documents) {
+    if (value === null || value === undefined) continue; // an empty YAML document
+    if (isKubernetesObject(value)) add(source, value);
+    else if (Array.isArray(value) && value.length > 0 && value.every(isKubernetesObject))
+      for (const item of value) add(source, item);
+    else throw new SnapshotError(`${source}: expected ${expected}, found ${describe(value)}`);
+  }
+  return out;
+}
+
+/** "web-7d4b9c6f5d" → "web": a ReplicaSet named by a Deployment gets its pod-template hash. */
+function deploymentOf(replicaSet: string): string | null {
+  const m = /^(.*)-[bcdfghjklmnpqrstvwxz2456789]{6,10}$/.exec(replicaSet);
+  return m ? m[1] : null;
+}
+
+function workloadOf(pod: Json): PodInfo['workload'] {
+  const owners = get(pod, 'metadata', 'ownerReferences');
+  if (!Array.isArray(owners)) return null;
+  const owner = owners.find((o) => isObject(o) && o.controller === true) ?? owners[0];
+  if (!isObject(owner)) return null;
+  const kind = str(owner.kind);
+  const name = str(owner.name);
+  if (kind === null || name === null) return null;
+  if (kind === 'ReplicaSet') {
+    const deployment = deploymentOf(name);
+    return deployment ? { kind: 'Deployment', name: deployment } : { kind, name };
+  }
+  if (kind === 'Job') {
+    // A CronJob's Jobs are named <cronjob>-<scheduled minute>.
+    const m = /^(.*)-\d{8,}$/.exec(name);
+    return m ? { kind: 'CronJob', name: m[1] } : { kind, name };
+  }
+  return { kind, name };
+}
+
+function podIps(pod: Json): string[] {
+  const ips = [];
+  const list = get(pod, 'status', 'podIPs');
+  if (Array.isArray(list))
+    for (const entry of list) if (typeof get(entry, 'ip') === 'string') ips.push(get(entry, 'ip') as string);
+  const single = str(get(pod, 'status', 'podIP'));
+  if (single !== null && !ips.includes(single)) ips.unshift(single);
+  return ips;
+}
+
+function namedPorts(pod: Json): Record<string, number> {
+  const out: Record<string, number> = {};
+  const containers = get(pod, 'spec', 'containers');
+  if (!Array.isArray(containers)) return out;
+  for (const c of containers) {
+    const ports = get(c, 'ports');
+    if (!Array.isArray(ports)) continue;
+    for (const p of ports) {
+      const name = str(get(p, 'name'));
+      const port = get(p, 'containerPort');
+      if (name !== null && typeof port === 'number') out[name] = port;
+    }
+  }
+  return out;
+}
+
+function servicePorts(spec: unknown): ServicePort[] {
+  const ports = get(spec, 'ports');
+  if (!Array.isArray(ports)) return [];
+  return ports.flatMap((p) => {
+    const port = get(p, 'port');
+    if (typeof port !== 'number') return [];
+    const target = get(p, 'targetPort');
+    const nodePort = get(p, 'nodePort');
+    return [
+      {
+        name: str(get(p, 'name')),
+        protocol: str(get(p, 'protocol')) ?? 'TCP',
+        port,
+        targetPort: typeof target === 'number' || typeof target === 'string' ? target : port,
+        nodePort: typeof nodePort === 'number' ? nodePort : null,
+      },
+    ];
+  });
+}
+
+function sliceEndpoints(slice: Json): EndpointInfo[] {
+  const ports = (Array.isArray(slice.ports) ? slice.ports : []).flatMap((p) => {
+    const port = get(p, 'port');
+    return typeof port === 'number'
+      ? [{ name: str(get(p, 'name')), port, protocol: str(get(p, 'protocol')) ?? 'TCP' }]
+      : [];
+  });
+  const endpoints = Array.isArray(slice.endpoints) ? slice.endpoints : [];
+  return endpoints.flatMap((e) => {
+    const ready = get(e, 'conditions', 'ready');
+    const ref = get(e, 'targetRef');
+    const pod =
+      str(get(ref, 'kind')) === 'Pod'
+        ? `${str(get(ref, 'namespace')) ?? str(get(slice, 'metadata', 'namespace')) ?? 'default'}/${str(get(ref, 'name'))}`
+        : null;
+    return strings(get(e, 'addresses')).map((ip) => ({
+      ip,
+      node: str(get(e, 'nodeName')),
+      pod,
+      ready: ready !== false,
+      ports,
+    }));
+  });
+}
+
+/** v1 Endpoints: subsets of addresses (ready) and notReadyAddresses, with their ports. */
+function legacyEndpoints(endpoints: Json): EndpointInfo[] {
+  const subsets = Array.isArray(endpoints.subsets) ? endpoints.subsets : [];
+  const namespace = str(get(endpoints, 'metadata', 'namespace')) ?? 'default';
+  return subsets.flatMap((subset) => {
+    const ports = (Array.isArray(get(subset, 'ports')) ? (get(subset, 'ports') as unknown[]) : []).flatMap(
+      (p) => {
+        const port = get(p, 'port');
+        return typeof port === 'number'
+          ? [{ name: str(get(p, 'name')), port, protocol: str(get(p, 'protocol')) ?? 'TCP' }]
+          : [];
+      },
+    );
+    const read = (list: unknown, ready: boolean): EndpointInfo[] =>
+      (Array.isArray(list) ? list : []).flatMap((a) => {
+        const ip = str(get(a, 'ip'));
+        if (ip === null) return [];
+        const ref = get(a, 'targetRef');
+        const pod =
+          str(get(ref, 'kind')) === 'Pod'
+            ? `${str(get(ref, 'namespace')) ?? namespace}/${str(get(ref, 'name'))}`
+            : null;
+        return [{ ip, node: str(get(a, 'nodeName')), pod, ready, ports }];
+      });
+    return [...read(get(subset, 'addresses'), true), ...read(get(subset, 'notReadyAddresses'), false)];
+  });
+}
+
+/** Builds the snapshot from parsed documents; throws SnapshotError when they are not Kubernetes objects. */
+export function buildClusterSnapshot(documents: SnapshotDocument[]): ClusterSnapshot {
+  const objects = collectObjects(documents);
+  const counts: SnapshotCounts = {
+    nodes: 0,
+    pods: 0,
+    services: 0,
+    endpointSlices: 0,
+    endpoints: 0,
+    podsWithoutIp: 0,
+    unknownKinds: {},
+  };
+  const nodes: NodeInfo[] = [];
+  const pods: PodInfo[] = [];
+  const services: ServiceInfo[] = [];
+  const slices: Json[] = [];
+  const legacy: Json[] = [];
+  for (const { object } of objects) {
+    const kind = object.kind as string;
+    const metadata = isObject(object.metadata) ? object.metadata : {};
+    const name = str(metadata.name) ?? '';
+    const namespace = str(metadata.namespace) ?? 'default';
+    switch (kind) {
+      case 'Node': {
+        counts.nodes++;
+        const addresses = get(object, 'status', 'addresses');
+        const byType = (type: string): string[] =>
+          Array.isArray(addresses)
+            ? addresses
+                .filter((a) => get(a, 'type') === type)
+                .map((a) => str(get(a, 'address')))
+                .filter((a): a is string => a !== null)
+            : [];
+        const cidrs = strings(get(object, 'spec', 'podCIDRs'));
+        const cidr = str(get(object, 'spec', 'podCIDR'));
+        if (cidr !== null && !cidrs.includes(cidr)) cidrs.unshift(cidr);
+        nodes.push({
+          name,
+          internalIPs: byType('InternalIP'),
+          externalIPs: byType('ExternalIP'),
+          podCIDRs: cidrs,
+          annotations: record(metadata.annotations),
+          labels: record(metadata.labels),
+          hostNetworkPods: [],
+        });
+        break;
+      }
+      case 'Pod': {
+        counts.pods++;
+        const ips = podIps(object);
+        const hostNetwork = get(object, 'spec', 'hostNetwork') === true;
+        if (ips.length === 0) {
+          counts.podsWithoutIp++;
+          break;
+        }
+        pods.push({
+          namespace,
+          name,
+          node: str(get(object, 'spec', 'nodeName')),
+          ips,
+          hostIP: str(get(object, 'status', 'hostIP')),
+          hostNetwork,
+          labels: record(metadata.labels),
+          workload: workloadOf(object),
+          namedPorts: namedPorts(object),
+        });
+        break;
+      }
+      case 'Service': {
+        counts.services++;
+        const spec = object.spec;
+        const clusterIPs = strings(get(spec, 'clusterIPs'));
+        const clusterIP = str(get(spec, 'clusterIP'));
+        if (clusterIP !== null && clusterIP !== 'None' && !clusterIPs.includes(clusterIP))
+          clusterIPs.unshift(clusterIP);
+        const ingress = get(object, 'status', 'loadBalancer', 'ingress');
+        services.push({
+          namespace,
+          name,
+          type: str(get(spec, 'type')) ?? 'ClusterIP',
+          clusterIPs: clusterIPs.filter((ip) => ip !== 'None'),
+          externalIPs: strings(get(spec, 'externalIPs')),
+          loadBalancerIPs: Array.isArray(ingress)
+            ? ingress.map((i) => str(get(i, 'ip'))).filter((ip): ip is string => ip !== null)
+            : [],
+          ports: servicePorts(spec),
+          selector: isObject(get(spec, 'selector')) ? record(get(spec, 'selector')) : null,
+          externalTrafficPolicy: str(get(spec, 'externalTrafficPolicy')),
+          endpoints: [],
+        });
+        break;
+      }
+      case 'EndpointSlice':
+        counts.endpointSlices++;
+        slices.push(object);
+        break;
+      case 'Endpoints':
+        counts.endpoints++;
+        legacy.push(object);
+        break;
+      default:
+        counts.unknownKinds[kind] = (counts.unknownKinds[kind] ?? 0) + 1;
+    }
+  }
+  const serviceByName = new Map(services.map((s) => [`${s.namespace}/${s.name}`, s]));
+  // EndpointSlices when there are any (the v1 Endpoints of the same Services mirror them).
+  const endpointsFrom = slices.length > 0 ? 'EndpointSlice' : legacy.length > 0 ? 'Endpoints' : 'none';
+  if (slices.length > 0) {
+    for (const slice of slices) {
+      const namespace = str(get(slice, 'metadata', 'namespace')) ?? 'default';
+      const owner = str(get(slice, 'metadata', 'labels', 'kubernetes.io/service-name'));
+      const service = owner === null ? undefined : serviceByName.get(`${namespace}/${owner}`);
+      service?.endpoints.push(...sliceEndpoints(slice));
+    }
+  } else {
+    for (const endpoints of legacy) {
+      const namespace = str(get(endpoints, 'metadata', 'namespace')) ?? 'default';
+      const service = serviceByName.get(`${namespace}/${str(get(endpoints, 'metadata', 'name'))}`);
+      service?.endpoints.push(...legacyEndpoints(endpoints));
+    }
+  }
+  const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+  for (const pod of pods) {
+    if (pod.hostNetwork && pod.node !== null)
+      nodeByName.get(pod.node)?.hostNetworkPods.push(`${pod.namespace}/${pod.name}`);
+  }
+  return {
+    sources: [...new Set(documents.map((d) => d.source))],
+    nodes,
+    pods,
+    services,
+    counts,
+    endpointsFrom,
+  };
+}
