@@ -37,18 +37,46 @@ interface Range {
   first: bigint;
   last: bigint;
   cidr: string;
+  prefix: number;
+  /** IPv4 first and last as numbers, for lookups without BigInt. */
+  lo: number;
+  hi: number;
   node: string | null;
+  /** The identity of an unknown address in this node block, made on first use. */
+  unknown?: Identity;
 }
 
 const EXTERNAL: Identity = Object.freeze({ kind: 'external', name: null }) as Identity;
+const UNKNOWN_POD: Identity = Object.freeze({ kind: 'unknown-pod', name: 'unknown pod' }) as Identity;
+const UNKNOWN_SERVICE: Identity = Object.freeze({
+  kind: 'unknown-service',
+  name: 'unknown Service',
+}) as Identity;
 
-/** IPv4 text to its number, or null. */
+/**
+ * IPv4 dotted-quad text to its number, or null. Hand-written, not ip-num: a snapshot of
+ * thousands of pods parses tens of thousands of addresses, and ip-num's parser was most of
+ * building the index.
+ */
 export function ipv4Number(text: string): number | null {
-  try {
-    return Number(IPv4.fromDecimalDottedString(text).getValue());
-  } catch {
-    return null;
+  let value = 0;
+  let part = -1;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      part = part < 0 ? c - 48 : part * 10 + c - 48;
+      if (++digits > 3 || part > 255) return null;
+    } else if (c === 46 && part >= 0 && dots < 3) {
+      value = value * 256 + part;
+      part = -1;
+      digits = 0;
+      dots++;
+    } else return null;
   }
+  if (dots !== 3 || part < 0) return null;
+  return value * 256 + part;
 }
 
 /** IPv6 text to four big-endian 32-bit words, or null. */
@@ -84,11 +112,30 @@ function parseRange(cidr: string, node: string | null): Range | null {
     if (cidr.includes(':')) {
       const r = IPv6CidrRange.fromCidr(cidr);
       const first = r.getFirst().getValue();
-      return { version: 6, first, last: r.getLast().getValue(), cidr: cidrText(6, first, prefix), node };
+      return {
+        version: 6,
+        first,
+        last: r.getLast().getValue(),
+        cidr: cidrText(6, first, prefix),
+        prefix,
+        lo: -1,
+        hi: -1,
+        node,
+      };
     }
     const r = IPv4CidrRange.fromCidr(cidr);
     const first = r.getFirst().getValue();
-    return { version: 4, first, last: r.getLast().getValue(), cidr: cidrText(4, first, prefix), node };
+    const last = r.getLast().getValue();
+    return {
+      version: 4,
+      first,
+      last,
+      cidr: cidrText(4, first, prefix),
+      prefix,
+      lo: Number(first),
+      hi: Number(last),
+      node,
+    };
   } catch {
     return null;
   }
@@ -137,6 +184,7 @@ export class ClusterIndex {
     for (const pod of snapshot.pods) this.podByName.set(`${pod.namespace}/${pod.name}`, pod);
     for (const node of snapshot.nodes) this.indexNode(node);
     for (const pod of snapshot.pods) if (!pod.hostNetwork) this.indexPod(pod);
+    this.indexHostNetworkPods(snapshot);
     for (const service of snapshot.services) this.indexService(service);
     this.inferRanges();
   }
@@ -144,7 +192,8 @@ export class ClusterIndex {
   private set(address: string, identity: Identity, overwrite = false): void {
     const n = ipv4Number(address);
     if (n !== null) {
-      if (overwrite || !this.v4.has(n)) this.v4.set(n, identity);
+      // Keyed `| 0` (a small integer, fast to hash) rather than by the unsigned value.
+      if (overwrite || !this.v4.has(n | 0)) this.v4.set(n | 0, identity);
       return;
     }
     const w = ipv6Words(address);
@@ -174,6 +223,15 @@ export class ClusterIndex {
     ]) {
       if (a[key]) this.set(a[key], identity('host'), true);
     }
+    // Flannel's VTEP underlay address, when it is not the InternalIP (a second NIC, --public-ip).
+    for (const key of [
+      'flannel.alpha.coreos.com/public-ip',
+      'flannel.alpha.coreos.com/public-ip-overwrite',
+      'flannel.alpha.coreos.com/public-ipv6',
+      'flannel.alpha.coreos.com/public-ipv6-overwrite',
+    ]) {
+      if (a[key]) this.set(a[key], identity('address'));
+    }
     const calicoAddress = a['projectcalico.org/IPv4Address'];
     if (calicoAddress) this.set(calicoAddress.split('/')[0], identity('address'));
     for (const cidr of node.podCIDRs) {
@@ -192,6 +250,26 @@ export class ClusterIndex {
         this.set(IPv4.fromNumber(range.first).toString(), identity('tunnel'));
         this.set(IPv4.fromNumber(range.first + 1n).toString(), identity('bridge'));
       }
+    }
+  }
+
+  /**
+   * A hostNetwork pod's address is its node's. When the snapshot lists no Node object for it
+   * (pods and Services only), the pod still tells the node's name and address.
+   */
+  private indexHostNetworkPods(snapshot: ClusterSnapshot): void {
+    const known = new Set(snapshot.nodes.map((n) => n.name));
+    const byNode = new Map<string, { ips: Set<string>; pods: string[] }>();
+    for (const pod of snapshot.pods) {
+      if (!pod.hostNetwork || pod.node === null || known.has(pod.node)) continue;
+      const entry = byNode.get(pod.node) ?? { ips: new Set<string>(), pods: [] };
+      for (const ip of pod.ips) entry.ips.add(ip);
+      entry.pods.push(`${pod.namespace}/${pod.name}`);
+      byNode.set(pod.node, entry);
+    }
+    for (const [node, { ips, pods }] of byNode) {
+      const identity: Identity = { kind: 'node', name: node, node, role: 'address', hostNetworkPods: pods };
+      for (const ip of ips) this.set(ip, identity);
     }
   }
 
@@ -239,34 +317,68 @@ export class ClusterIndex {
         .filter((x): x is number => x !== null)
         .map((x) => x >>> 8),
     );
-    // Calico IPAM blocks need not match spec.podCIDR: a node also owns the /26 each of its
-    // pods sits in. Pods in the node subnet (AWS VPC CNI) are addressed there, not in blocks.
+    const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+    const ownIpam = (n: NodeInfo | undefined): boolean =>
+      n !== undefined &&
+      Object.keys(n.annotations).some((k) => k.startsWith('projectcalico.org/') || k.includes('cilium'));
+    // Calico IPAM blocks need not match spec.podCIDR (nor lie in the node's own podCIDR): a
+    // node owns the /26 each of its pods, and its tunnel address, sits in. Pods of a node with
+    // no podCIDR and no IPAM of its own take node-subnet addresses (AWS VPC CNI): no blocks.
+    const claim = (node: string, n: number): void => {
+      const held = this.blockOf(4, BigInt(n));
+      if (held !== null && (held.node === node || held.prefix >= 26)) return;
+      const base = BigInt((n & ~63) >>> 0);
+      const cidr = `${IPv4.fromNumber(base).toString()}/26`;
+      this.blocks.push({
+        version: 4,
+        first: base,
+        last: base + 63n,
+        cidr,
+        node,
+        prefix: 26,
+        lo: Number(base),
+        hi: Number(base) + 63,
+      });
+      this.nodeBlocks.push({ node, cidr, inferred: true });
+    };
+    for (const node of nodes) {
+      for (const key of ['projectcalico.org/IPv4VXLANTunnelAddr', 'projectcalico.org/IPv4IPIPTunnelAddr']) {
+        const n = ipv4Number(node.annotations[key] ?? '');
+        if (n !== null) claim(node.name, n);
+      }
+    }
     for (const pod of this.snapshot.pods) {
       if (pod.hostNetwork || pod.node === null) continue;
+      const node = nodeByName.get(pod.node);
+      if (node !== undefined && node.podCIDRs.length === 0 && !ownIpam(node)) continue;
       for (const ip of pod.ips) {
         const n = ipv4Number(ip);
         if (n === null || nodeSubnets.includes(n >>> 8)) continue;
-        if (this.blockOf(4, BigInt(n)) !== null) continue;
-        const base = BigInt((n & ~63) >>> 0);
-        const range: Range = {
-          version: 4,
-          first: base,
-          last: base + 63n,
-          cidr: `${IPv4.fromNumber(base).toString()}/26`,
-          node: pod.node,
-        };
-        this.blocks.push(range);
-        this.nodeBlocks.push({ node: pod.node, cidr: range.cidr, inferred: true });
+        claim(pod.node, n);
       }
     }
+    const written = this.snapshot.writtenRanges ?? { pod: [], service: [], from: [] };
     for (const version of [4, 6] as const) {
+      const writtenRange = (list: string[]): Range[] =>
+        list
+          .map((cidr) => parseRange(cidr, null))
+          .filter((r): r is Range => r !== null && r.version === version);
+      const writtenPod = writtenRange(written.pod);
       const blocks = this.blocks.filter((b) => b.version === version);
-      const pod = commonSupernet(
-        version,
-        blocks.flatMap((b) => [b.first, b.last]),
-        version === 4 ? 32 : 128,
-      );
-      if (pod !== null) {
+      const pod =
+        writtenPod.length > 0
+          ? null
+          : commonSupernet(
+              version,
+              blocks.flatMap((b) => [b.first, b.last]),
+              version === 4 ? 32 : 128,
+            );
+      for (const r of writtenPod) {
+        this.podRanges.push(r.cidr);
+        this.podRangeList.push(r);
+      }
+      // A range wider than a /8 (IPv4) or /32 (IPv6) is not a pod network but blocks far apart.
+      if (pod !== null && Number(pod.split('/')[1]) >= (version === 4 ? 8 : 32)) {
         this.podRanges.push(pod);
         this.podRangeList.push(parseRange(pod, null)!);
       }
@@ -278,7 +390,13 @@ export class ClusterIndex {
       const values = clusterIPs.map((ip) =>
         version === 4 ? BigInt(ipv4Number(ip) ?? 0) : wordsValue(ipv6Words(ip) ?? [0, 0, 0, 0]),
       );
-      const service = commonSupernet(version, values, version === 4 ? 16 : 112);
+      const writtenService = writtenRange(written.service);
+      for (const r of writtenService) {
+        this.serviceRanges.push(r.cidr);
+        this.serviceRangeList.push(r);
+      }
+      const service =
+        writtenService.length > 0 ? null : commonSupernet(version, values, version === 4 ? 16 : 112);
       if (service !== null) {
         this.serviceRanges.push(service);
         this.serviceRangeList.push(parseRange(service, null)!);
@@ -287,25 +405,60 @@ export class ClusterIndex {
   }
 
   private blockOf(version: 4 | 6, value: bigint): Range | null {
-    for (const b of this.blocks) if (b.version === version && value >= b.first && value <= b.last) return b;
-    return null;
+    // The most specific block wins: a Calico /26 inside another node's podCIDR is its own node's.
+    let best: Range | null = null;
+    for (const b of this.blocks)
+      if (
+        b.version === version &&
+        value >= b.first &&
+        value <= b.last &&
+        (best === null || b.prefix > best.prefix)
+      )
+        best = b;
+    return best;
+  }
+
+  /**
+   * Whether an address lies in a node's pod block (a podCIDR, or a Calico block its pods sit
+   * in). Pods outside every block take addresses from the node subnet (AWS VPC CNI).
+   */
+  inPodBlock(version: number, words: ArrayLike<number>): boolean {
+    return this.blockOf(version === 4 ? 4 : 6, version === 4 ? BigInt(words[0]) : wordsValue(words)) !== null;
   }
 
   /** The identity of an address in podpath's word layout (IPv4 in word 0). */
   identify(version: number, words: ArrayLike<number>): Identity {
-    const known = version === 4 ? this.v4.get(words[0]) : this.v6.get(wordsKey(words));
+    if (version === 4) return this.identify4(words[0]);
+    const known = this.v6.get(wordsKey(words));
     if (known !== undefined) return known;
-    const v = version === 4 ? 4 : 6;
-    const value = version === 4 ? BigInt(words[0]) : wordsValue(words);
-    const block = this.blockOf(v, value);
-    if (block !== null)
-      return { kind: 'unknown-pod', name: `unknown pod on ${block.node}`, node: block.node ?? undefined };
+    const value = wordsValue(words);
+    return this.unknownIdentity(this.blockOf(6, value), 6, value);
+  }
+
+  /** identify for IPv4, by number: no BigInt unless the address is in no table at all. */
+  private identify4(n: number): Identity {
+    const known = this.v4.get(n | 0);
+    if (known !== undefined) return known;
+    let block: Range | null = null;
+    for (const b of this.blocks)
+      if (b.version === 4 && n >= b.lo && n <= b.hi && (block === null || b.prefix > block.prefix)) block = b;
+    return this.unknownIdentity(block, 4, BigInt(n));
+  }
+
+  private unknownIdentity(block: Range | null, v: 4 | 6, value: bigint): Identity {
+    if (block !== null) {
+      // One identity per block, so callers that cache by identity make its text once.
+      block.unknown ??= {
+        kind: 'unknown-pod',
+        name: `unknown pod on ${block.node}`,
+        node: block.node ?? undefined,
+      };
+      return block.unknown;
+    }
     for (const r of this.podRangeList)
-      if (r.version === v && value >= r.first && value <= r.last)
-        return { kind: 'unknown-pod', name: 'unknown pod' };
+      if (r.version === v && value >= r.first && value <= r.last) return UNKNOWN_POD;
     for (const r of this.serviceRangeList)
-      if (r.version === v && value >= r.first && value <= r.last)
-        return { kind: 'unknown-service', name: 'unknown Service' };
+      if (r.version === v && value >= r.first && value <= r.last) return UNKNOWN_SERVICE;
     return EXTERNAL;
   }
 
@@ -328,28 +481,47 @@ export class ClusterIndex {
    * its addresses and ports, or a NodePort on a node's address. Null when none.
    */
   serviceAt(address: string, port: number, protocol: string): ServiceMatch | null {
+    const n = ipv4Number(address);
+    if (n !== null) return this.serviceAtWords(4, [n, 0, 0, 0], port, protocol);
+    const w = ipv6Words(address);
+    return w === null ? null : this.serviceAtWords(6, w, port, protocol);
+  }
+
+  /** serviceAt for an address in podpath's word layout (IPv4 in word 0): no text per lookup. */
+  serviceAtWords(
+    version: number,
+    words: ArrayLike<number>,
+    port: number,
+    protocol: string,
+  ): ServiceMatch | null {
+    const kind = this.identify(version, words).kind;
+    if (kind !== 'service' && kind !== 'node') return null;
     const wanted = protocol.toUpperCase();
-    for (const service of this.services.get(this.canonical(address)) ?? []) {
+    const ipv6 = version !== 4;
+    const key = ipv6 ? wordsKey(words) : String(words[0]);
+    for (const service of this.services.get(key) ?? []) {
       const p = service.ports.find((x) => x.port === port && x.protocol === wanted);
-      if (p) return this.match(service, p, false);
+      if (p) return this.match(service, p, false, ipv6);
     }
-    if (this.identifyText(address).kind === 'node') {
+    if (kind === 'node') {
       const hit = this.nodePorts.get(`${wanted}/${port}`);
-      if (hit) return this.match(hit.service, hit.port, true);
+      if (hit) return this.match(hit.service, hit.port, true, ipv6);
     }
     return null;
   }
 
-  private match(service: ServiceInfo, port: ServicePort, viaNodePort: boolean): ServiceMatch {
-    let targetPort: number | null = typeof port.targetPort === 'number' ? port.targetPort : null;
+  /** The Service port's ready endpoints of the family asked for (kube-proxy NATs within one). */
+  private match(service: ServiceInfo, port: ServicePort, viaNodePort: boolean, ipv6: boolean): ServiceMatch {
+    const numeric: number | null = typeof port.targetPort === 'number' ? port.targetPort : null;
+    let targetPort = numeric;
     const endpoints: string[] = [];
     for (const e of service.endpoints) {
-      if (!e.ready) continue;
+      if (!e.ready || e.ip.includes(':') !== ipv6) continue;
       // The endpoint port carries the Service port's name; a single unnamed port matches too.
       const ep =
         e.ports.find((x) => x.name === port.name && x.protocol === port.protocol) ??
         (e.ports.length === 1 ? e.ports[0] : undefined);
-      let resolved = ep?.port ?? targetPort;
+      let resolved = ep?.port ?? numeric;
       if (resolved === null && typeof port.targetPort === 'string' && e.pod !== null) {
         resolved = this.podByName.get(e.pod)?.namedPorts[port.targetPort] ?? null;
       }

@@ -25,6 +25,8 @@ export interface NodeInfo {
   podCIDRs: string[];
   annotations: Record<string, string>;
   labels: Record<string, string>;
+  /** spec.providerID, e.g. "aws:///us-east-1a/i-0abc..." (AWS VPC CNI nodes have no podCIDR). */
+  providerID: string | null;
   /** Pods on this node running in its network namespace ("namespace/name"). */
   hostNetworkPods: string[];
 }
@@ -94,6 +96,12 @@ export interface ClusterSnapshot {
   counts: SnapshotCounts;
   /** Whether EndpointSlices were used, or v1 Endpoints because there were none. */
   endpointsFrom: 'EndpointSlice' | 'Endpoints' | 'none';
+  /**
+   * The pod and Service ranges as the control plane's own flags write them
+   * (kube-controller-manager/kube-proxy `--cluster-cidr`, kube-apiserver
+   * `--service-cluster-ip-range`), with the pod that says so. Empty when no such pod is listed.
+   */
+  writtenRanges: { pod: string[]; service: string[]; from: string[] };
 }
 
 type Json = Record<string, unknown>;
@@ -200,6 +208,29 @@ function podIps(pod: Json): string[] {
   return ips;
 }
 
+const RANGE_FLAGS: Record<string, 'pod' | 'service'> = {
+  '--cluster-cidr': 'pod',
+  '--service-cluster-ip-range': 'service',
+};
+
+/** Pod and Service ranges from a control-plane pod's command line (comma-separated for dual stack). */
+function flagRanges(pod: Json): { pod: string[]; service: string[] } {
+  const out = { pod: [] as string[], service: [] as string[] };
+  const containers = get(pod, 'spec', 'containers');
+  if (!Array.isArray(containers)) return out;
+  for (const c of containers) {
+    const words = [...strings(get(c, 'command')), ...strings(get(c, 'args'))];
+    for (let i = 0; i < words.length; i++) {
+      const [flag, inline] = words[i].split('=', 2);
+      const which = RANGE_FLAGS[flag];
+      if (which === undefined) continue;
+      const value = inline ?? words[i + 1] ?? '';
+      for (const cidr of value.split(',')) if (cidr.includes('/')) out[which].push(cidr.trim());
+    }
+  }
+  return out;
+}
+
 function namedPorts(pod: Json): Record<string, number> {
   const out: Record<string, number> = {};
   const containers = get(pod, 'spec', 'containers');
@@ -303,6 +334,7 @@ export function buildClusterSnapshot(documents: SnapshotDocument[]): ClusterSnap
   };
   const nodes: NodeInfo[] = [];
   const pods: PodInfo[] = [];
+  const writtenRanges: ClusterSnapshot['writtenRanges'] = { pod: [], service: [], from: [] };
   const services: ServiceInfo[] = [];
   const slices: Json[] = [];
   const legacy: Json[] = [];
@@ -332,6 +364,7 @@ export function buildClusterSnapshot(documents: SnapshotDocument[]): ClusterSnap
           podCIDRs: cidrs,
           annotations: record(metadata.annotations),
           labels: record(metadata.labels),
+          providerID: str(get(object, 'spec', 'providerID')),
           hostNetworkPods: [],
         });
         break;
@@ -340,6 +373,13 @@ export function buildClusterSnapshot(documents: SnapshotDocument[]): ClusterSnap
         counts.pods++;
         const ips = podIps(object);
         const hostNetwork = get(object, 'spec', 'hostNetwork') === true;
+        const flags = flagRanges(object);
+        if (flags.pod.length + flags.service.length > 0) {
+          for (const which of ['pod', 'service'] as const)
+            for (const cidr of flags[which])
+              if (!writtenRanges[which].includes(cidr)) writtenRanges[which].push(cidr);
+          writtenRanges.from.push(`${namespace}/${name}`);
+        }
         if (ips.length === 0) {
           counts.podsWithoutIp++;
           break;
@@ -422,5 +462,6 @@ export function buildClusterSnapshot(documents: SnapshotDocument[]): ClusterSnap
     services,
     counts,
     endpointsFrom,
+    writtenRanges,
   };
 }
