@@ -84,6 +84,54 @@ function truthKey(f: TruthFlow, interfaces: Record<string, string> = {}): string
   return `${protocol}|${pair(end(f.src), end(f.dst))}|${encapsulation}|${ifindex}`;
 }
 
+/*
+ * The data path each capture shows, from what each scenario built (see its README): the
+ * scenario's kind unless a capture is listed. Captures with no pod traffic in them (an
+ * outside host's) and captures inside a pod of a CNI whose Node objects do not say how it
+ * tunnels (Cilium; the proxy-protocol and docker-bridge setups, which name no CNI) show no
+ * data path: `unknown`, with the reason in the evidence.
+ */
+const DATAPATH: Record<string, { kind: string; kinds?: string[]; captures?: Record<string, string> }> = {
+  'calico-ipip': { kind: 'calico-ipip' },
+  'calico-vxlan': { kind: 'calico-vxlan' },
+  'cilium-geneve': { kind: 'unknown', captures: { 'node1-eth0.pcap': 'cilium-geneve' } },
+  clusterip: { kind: 'flannel-vxlan' },
+  // node1 and node2 are Calico BGP (their pods' blocks routed), node3 an AWS VPC CNI node.
+  'direct-routing': {
+    kind: 'direct',
+    kinds: ['direct', 'aws-vpc-cni'],
+    captures: { 'node3-eth0.pcap': 'aws-vpc-cni' },
+  },
+  dns: { kind: 'flannel-vxlan' },
+  'docker-bridge': { kind: 'unknown' },
+  'dual-stack': { kind: 'direct' },
+  'egress-snat': { kind: 'flannel-vxlan', captures: { 'outside.pcap': 'unknown' } },
+  'flannel-vxlan': { kind: 'flannel-vxlan' },
+  mtu: { kind: 'flannel-vxlan' },
+  'no-endpoints': { kind: 'flannel-vxlan' },
+  nodeport: { kind: 'flannel-vxlan', captures: { 'outside.pcap': 'unknown' } },
+  // The load balancer reaches the pod by its own address on the underlay: routed directly.
+  'proxy-protocol': { kind: 'unknown', captures: { 'pp-lb-eth0.pcap': 'direct' } },
+};
+
+/** Bytes each tunnel puts in front of the inner IP packet (outer IP, UDP, VXLAN or Geneve, inner Ethernet). */
+const OVERHEAD: Record<string, number> = {
+  'flannel-vxlan': 50,
+  'calico-vxlan': 50,
+  'cilium-vxlan': 50,
+  'calico-ipip': 20,
+};
+
+/** What an interface is, by the name the lab gave it. */
+function roleOf(name: string): string {
+  if (name === 'lo') return 'loopback';
+  if (name === 'eth0') return 'underlay';
+  if (/^(flannel\.1|vxlan\.calico|tunl0|cilium_)/.test(name)) return 'tunnel';
+  if (/^(veth|cali|eni)/.test(name)) return 'veth';
+  if (/^(cni0|docker0)$/.test(name)) return 'bridge';
+  throw new Error(`no role for interface ${name}`);
+}
+
 describe('podpath agrees with the lab’s ground truth', () => {
   it('has lab scenarios to check', () => {
     expect(scenarios.length).toBeGreaterThan(0);
@@ -157,6 +205,39 @@ describe('podpath agrees with the lab’s ground truth', () => {
         }
         const unexpected = flows.filter((f) => !matched.has(f) && !isNoise(f)).map(ourKey);
         expect(unexpected, 'flows podpath found that the truth does not list').toEqual([]);
+
+        // The data path, with evidence, and the tunnel's cost where one is seen.
+        const expected = DATAPATH[scenario];
+        expect(expected, `${scenario} has a data path expectation`).toBeDefined();
+        const datapath = summary.datapath!;
+        const kind = expected.captures?.[capture.file] ?? expected.kind;
+        expect(datapath.kind, `${capture.file} datapath: ${datapath.evidence.join('; ')}`).toBe(kind);
+        expect(datapath.evidence.length).toBeGreaterThan(0);
+        if (kind === expected.kind && expected.kinds !== undefined)
+          expect(datapath.kinds).toEqual(expected.kinds);
+        const tunnelled = capture.flows.some((f) => f.encapsulation.length > 0);
+        if (tunnelled && OVERHEAD[kind] !== undefined) {
+          expect(datapath.overheadBytes).toBe(OVERHEAD[kind]);
+          expect(datapath.underlayMtuNeeded).toBe(datapath.largestInnerPacket! + OVERHEAD[kind]);
+        }
+        if (!tunnelled) expect(datapath.overheadBytes).toBeNull();
+        // Each interface of a -i any capture: what podpath says it is, against its real name.
+        if (capture.interfaces !== undefined) {
+          const used = new Set(
+            capture.flows.map(
+              (f) => Object.entries(capture.interfaces!).find(([, n]) => n === f.interface)?.[0],
+            ),
+          );
+          const roles = new Map((datapath.interfaces ?? []).map((i) => [String(i.index), i]));
+          for (const index of used) {
+            if (index === undefined) continue;
+            const name = capture.interfaces[index];
+            expect(
+              roles.get(index)?.role,
+              `${capture.file} interface ${index} (${name}): ${roles.get(index)?.carries}`,
+            ).toBe(roleOf(name));
+          }
+        }
       });
     });
   }

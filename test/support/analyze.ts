@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import {
   CaptureAnalysis,
   type CaptureSummary,
+  explainDatapath,
   flowSummaries,
   type FlowSummary,
 } from '../../src/core/analysis/index.js';
@@ -38,5 +39,7 @@ export function analyze(
     withInterfaces: interfaces.length > 1 || interfaces.some((i) => i.linkType === LinkType.LINUX_SLL2),
     ...(options.cluster ? { cluster: options.cluster } : {}),
   });
-  return { analysis, summary: analysis.summary(name, raw.length, bytes !== raw), flows };
+  const summary = analysis.summary(name, raw.length, bytes !== raw);
+  summary.datapath = explainDatapath(analysis, options.cluster);
+  return { analysis, summary, flows };
 }

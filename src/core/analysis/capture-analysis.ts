@@ -5,7 +5,7 @@ import {
   type InterfaceInfo,
   linkTypeName,
 } from '../capture/index.js';
-import { DecodedPacket, DecodeTables, MASK_BITS, MASK_NAMES } from '../decode/index.js';
+import { DecodedPacket, DecodeTables, MASK_BITS, MASK_NAMES, Network } from '../decode/index.js';
 import { FlowTable } from '../flow/index.js';
 import type { CaptureSummary, CaptureWarning, InterfaceSummary } from './types.js';
 
@@ -13,6 +13,9 @@ export interface AnalysisOptions {
   /** UDP ports to decode as VXLAN besides 4789, 8472 and 6784. */
   vxlanPorts?: readonly number[];
 }
+
+/** Numbers kept per tunnel type (see noteTunnel). */
+const TUNNEL_STATS = 3;
 
 /** Distinct (reason, layer) decode problems reported per file, each with its first example. */
 const MAX_DECODE_KINDS = 32;
@@ -47,6 +50,7 @@ export class CaptureAnalysis {
   damagedPackets = 0;
   fragments = 0;
   private readonly problems: DecodeProblem[] = [];
+  private readonly tunnelStats = new Float64Array(8 * TUNNEL_STATS);
   private readonly unknownLinkTypes = new Map<number, number>();
   private ended = false;
 
@@ -75,6 +79,7 @@ export class CaptureAnalysis {
     this.wireBytes += r.originalLength;
     this.maskCounts[p.mask]++;
     if (p.stop.reason !== 'end') this.noteStop(r);
+    if (p.enclosingTunnels > 0 && p.innerNetwork === Network.IP) this.noteTunnel(p);
     this.flows.add(p, r);
     if (r.hasTimestamp) {
       const seconds = r.tsSeconds;
@@ -87,6 +92,33 @@ export class CaptureAnalysis {
         this.lastNanos = r.tsNanos;
       }
     }
+  }
+
+  /**
+   * Per tunnel type: packets, the bytes its headers add in front of the inner IP packet, and
+   * the largest inner IP packet seen, for the MTU report.
+   */
+  private noteTunnel(p: DecodedPacket): void {
+    const type = p.tunnelType[0];
+    const outer = p.ip[p.tunnelIp[0]];
+    const inner = p.ip[p.innerIp];
+    const stats = this.tunnelStats;
+    stats[type * TUNNEL_STATS] += 1;
+    const overhead = inner.start - outer.start;
+    if (overhead > stats[type * TUNNEL_STATS + 1]) stats[type * TUNNEL_STATS + 1] = overhead;
+    const length =
+      inner.version === 4 ? inner.lengthField || inner.payloadEnd - inner.start : 40 + inner.lengthField;
+    if (length > stats[type * TUNNEL_STATS + 2]) stats[type * TUNNEL_STATS + 2] = length;
+  }
+
+  /** Tunnel statistics by type: packets, largest header overhead, largest inner IP packet. */
+  tunnel(type: number): { packets: number; overheadBytes: number; largestInnerPacket: number } {
+    const stats = this.tunnelStats;
+    return {
+      packets: stats[type * TUNNEL_STATS],
+      overheadBytes: stats[type * TUNNEL_STATS + 1],
+      largestInnerPacket: stats[type * TUNNEL_STATS + 2],
+    };
   }
 
   private noteStop(r: CaptureRecord): void {

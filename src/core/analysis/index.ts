@@ -9,3 +9,10 @@ export {
 } from './flow-report.js';
 export { JsonBytes, asciiBytes } from './json-bytes.js';
 export * from './types.js';
+export {
+  explainDatapath,
+  type Datapath,
+  type DatapathKind,
+  type InterfaceRole,
+  type InterfaceUse,
+} from './datapath.js';

@@ -2,6 +2,8 @@
  * The `podpath analyze --json` document, schema "podpath.analysis/v1". Scripts rely on
  * these names: fields may be added, never renamed or removed.
  */
+import type { Datapath } from './datapath.js';
+
 export const ANALYSIS_SCHEMA = 'podpath.analysis/v1';
 
 export interface AnalysisDocument {
@@ -43,6 +45,8 @@ export interface CaptureSummary {
   /** Packets of link types podpath does not decode, by link type name. */
   unknownLinkTypes: Record<string, number>;
   flowCount: number;
+  /** Which data path the capture shows (an overlay, direct routing...) and the evidence. */
+  datapath?: Datapath;
 }
 
 export interface InterfaceSummary {

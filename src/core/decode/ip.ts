@@ -24,6 +24,8 @@ export const IPV6_HEADER_LENGTH = 40;
  */
 export class IpFields {
   version = 4;
+  /** Offset of the header's first byte. */
+  start = 0;
   headerLength = 0;
   /** The protocol field of the fixed header (IPv6: its Next Header). */
   headerProtocol = 0;
@@ -78,6 +80,7 @@ export function decodeIpv4(b: Uint8Array, at: number, end: number, out: IpFields
   const totalLength = (b[at + 2] << 8) | b[at + 3];
   const previousVersion = out.version;
   out.version = 4;
+  out.start = at;
   out.headerLength = headerLength;
   out.trafficClass = b[at + 1];
   out.flowLabel = 0;
@@ -143,6 +146,7 @@ export function decodeIpv6(b: Uint8Array, at: number, end: number, out: IpFields
   if (first >>> 4 !== 6) return malformed(stop, 'ipv6', at, 'version is not 6', first >>> 4);
   const payloadLength = (b[at + 4] << 8) | b[at + 5];
   out.version = 6;
+  out.start = at;
   out.headerLength = IPV6_HEADER_LENGTH;
   out.trafficClass = ((first & 0x0f) << 4) | (b[at + 1] >>> 4);
   out.flowLabel = ((b[at + 1] & 0x0f) << 16) | (b[at + 2] << 8) | b[at + 3];

@@ -6,6 +6,7 @@ import {
   IP_PROTOCOL_ICMP,
   IP_PROTOCOL_ICMPV6,
   Layer,
+  LayerBit,
   MAX_TUNNELS,
   Network,
   ProxyProtocolFields,
@@ -96,6 +97,15 @@ const STATE_INITIATOR_B = 1 << 16;
 const STATE_EVIDENCE_SHIFT = 17;
 /** The first TCP payload from A (bit 21) and from B (bit 22) was checked for a PROXY header. */
 const STATE_PAYLOAD_SEEN = 1 << 21;
+/**
+ * Linux cooked captures (SLL, SLL2) say which way each packet crossed its interface: bit 23 + d
+ * is set when a packet of direction d (0 = A to B) left through it (PACKET_OUTGOING), bit
+ * 25 + d when one arrived. What an interface carries follows from who sends into it.
+ */
+const STATE_OUT_SHIFT = 23;
+const STATE_IN_SHIFT = 25;
+const STATE_LINK_BITS = 0xf << STATE_OUT_SHIFT;
+const PACKET_OUTGOING = 4;
 /* Stats line, 8 doubles: */
 const STAT_STRIDE = 8;
 const S_PACKETS = 0; // + direction
@@ -347,9 +357,11 @@ export class FlowTable {
         starter = 1 - direction;
       }
     }
+    if ((p.mask & LayerBit.SLL) !== 0)
+      state |= 1 << ((p.sll.packetType === PACKET_OUTGOING ? STATE_OUT_SHIFT : STATE_IN_SHIFT) + direction);
     if (evidence > known) {
       state =
-        (state & (0xffff | (STATE_PAYLOAD_SEEN * 3))) |
+        (state & (0xffff | (STATE_PAYLOAD_SEEN * 3) | STATE_LINK_BITS)) |
         (evidence << STATE_EVIDENCE_SHIFT) |
         (starter === 1 ? STATE_INITIATOR_B : 0);
     }
@@ -526,6 +538,15 @@ export class FlowTable {
 
   tcpFlagsFrom(id: number, side: number): number {
     return (this.keys[id * KEY_STRIDE + K_STATE] >>> (side * 8)) & 0xff;
+  }
+
+  /**
+   * For a flow in a Linux cooked capture: whether packets from `side` (0 = A, 1 = B) left
+   * through the interface (bit 0) and whether they arrived on it (bit 1). 0 elsewhere.
+   */
+  linkDirections(id: number, side: number): number {
+    const state = this.keys[id * KEY_STRIDE + K_STATE];
+    return ((state >>> (STATE_OUT_SHIFT + side)) & 1) | (((state >>> (STATE_IN_SHIFT + side)) & 1) << 1);
   }
 
   /** The endpoint that started the flow: 0 = A, 1 = B. */
