@@ -20,7 +20,8 @@ const HELP = `usage: node bench/run.js [options]
   --rounds N         rounds for every contender but tshark (default 5)
   --tshark-rounds N  rounds for tshark (default 1; each takes ~35 s and ~1.5 GB)
   --no-tshark        skip tshark
-  --only LIST        comma-separated contender ids: podpath-framing,podpath-analyze,pcap-parser,tshark,read
+  --only LIST        comma-separated contender ids: podpath-framing,podpath-analyze,
+                     podpath-analyze-cluster,pcap-parser,tshark,read
   --chunk-kib N      read size of frame-podpath.js and read-only.js (default 512, as podpath reads)
   --json             also write the results to <bench dir>/results.json
   --strict           exit 1 when a target is missed (a FAILED count check always exits 1)
@@ -32,6 +33,10 @@ const args = parseArgs(process.argv.slice(2));
 const { ensureCapture, capturePath, benchDir } = await import('./gen.js');
 if (!fs.existsSync(capturePath)) console.log(`bench: generating ${capturePath} (once; ~5 s)`);
 const meta = ensureCapture();
+// The cluster snapshot for `analyze --cluster`, made (~2 s) only when that row runs.
+const { ensureSnapshot, snapshotPath } = await import('./snapshot.js');
+const wantsSnapshot = !args.only || args.only.includes('podpath-analyze-cluster');
+const snapshot = wantsSnapshot ? ensureSnapshot() : null;
 
 // ---- the children's environment --------------------------------------------------------
 // NODE_EXTRA_CA_CERTS makes Node 20 parse the CA file at startup: ~70 ms a run here, none of
@@ -49,6 +54,8 @@ const node = process.execPath;
 const exists = (p) => fs.existsSync(path.join(root, p));
 const tsharkPath = which('tshark');
 const analyzeOut = path.join(benchDir, 'analyze-verify.json');
+const analyzeCmd = [node, 'bin/podpath.js', 'analyze', capturePath, '--json'];
+const distMissing = exists('dist/cli/main.js') ? null : 'dist/cli/main.js not built (npm run build:cli)';
 
 const contenders = [
   {
@@ -63,11 +70,20 @@ const contenders = [
   {
     id: 'podpath-analyze',
     label: 'podpath analyze',
-    cmd: [node, 'bin/podpath.js', 'analyze', capturePath, '--json'],
-    unavailable: exists('dist/cli/main.js') ? null : 'dist/cli/main.js not built (npm run build:cli)',
+    cmd: analyzeCmd,
+    unavailable: distMissing,
     // Timed runs write to /dev/null; one untimed run before them writes a file we parse.
     stdout: 'null',
     verify: verifyAnalyze,
+  },
+  {
+    id: 'podpath-analyze-cluster',
+    label: 'podpath analyze --cluster',
+    // The same run, every address named from the benchmark's cluster snapshot (snapshot.js).
+    cmd: [...analyzeCmd, '--cluster', snapshotPath],
+    unavailable: distMissing,
+    stdout: 'null',
+    verify: (c) => verifyAnalyze(c, checkClusterNames),
   },
   {
     id: 'pcap-parser',
@@ -135,6 +151,12 @@ console.log(
   `capture: ${displayPath(capturePath)}  ${fmtInt(meta.packets)} packets, ` +
     `${(meta.bytes / 1e9).toFixed(3)} GB, ${fmtInt(meta.flows)} flows, ${fmtInt(meta.pods)} pods (generator v${meta.version})`,
 );
+if (snapshot)
+  console.log(
+    `cluster snapshot: ${displayPath(snapshotPath)}  ${(snapshot.bytes / 1e6).toFixed(1)} MB, ${snapshot.counts.nodes} nodes, ` +
+      `${fmtInt(snapshot.counts.pods)} pods (${fmtInt(snapshot.counts.podsInCapture)} seen in the capture), ` +
+      `${fmtInt(snapshot.counts.services)} Services, ${fmtInt(snapshot.counts.endpointSlices)} EndpointSlices (v${snapshot.version})`,
+  );
 console.log(
   `runs: ${args.rounds} rounds (tshark ${contenders.find((c) => c.id === 'tshark').unavailable ? 'skipped' : args.tsharkRounds}), ` +
     `alternating; reads of ${args.chunkKib} KiB` +
@@ -228,6 +250,7 @@ console.log('medians of whole-process runs; MB = 10^6 bytes; "vs X" = X wall / t
 
 // ---- targets -----------------------------------------------------------------------------
 const analyze = byId['podpath-analyze'];
+const analyzeCluster = byId['podpath-analyze-cluster'];
 const framing = byId['podpath-framing'];
 const targets = [
   target(
@@ -257,6 +280,15 @@ const targets = [
     byId.tshark,
   ),
   target(
+    'podpath analyze --cluster costs at most 15% more wall time than without',
+    analyzeCluster,
+    () => analyzeCluster.wallSeconds <= analyze.wallSeconds * 1.15,
+    () =>
+      `${fmtPercent(analyzeCluster.wallSeconds / analyze.wallSeconds - 1)} ` +
+      `(${analyzeCluster.wallSeconds.toFixed(3)} s vs ${analyze.wallSeconds.toFixed(3)} s)`,
+    analyze,
+  ),
+  target(
     'podpath framing >= 3 GB/s',
     framing,
     () => framing.megabytesPerSecond >= 3000,
@@ -280,6 +312,7 @@ if (args.json) {
     removedEnv,
     chunkKib: args.chunkKib,
     capture: { path: capturePath, ...meta },
+    snapshot: snapshot ? { path: snapshotPath, ...snapshot } : null,
     contenders: contenders.map((c) => ({
       id: c.id,
       label: c.label,
@@ -346,8 +379,11 @@ function checkTsharkConv(c, stdout) {
   return null;
 }
 
-/** One untimed run with stdout to a file, parsed for captures[0].packets. */
-function verifyAnalyze(c) {
+/**
+ * One untimed run with stdout to a file, parsed for captures[0].packets; `more` checks the
+ * parsed output further and returns a problem or null.
+ */
+function verifyAnalyze(c, more = null) {
   const fd = fs.openSync(analyzeOut, 'w');
   let r;
   try {
@@ -359,17 +395,53 @@ function verifyAnalyze(c) {
     c.failure = `verification run: exit ${r.status ?? r.signal}: ${lastLine(r.stderr)}`;
     return;
   }
-  let packets;
+  let out;
   try {
-    packets = JSON.parse(fs.readFileSync(analyzeOut, 'utf8'))?.captures?.[0]?.packets;
+    out = JSON.parse(fs.readFileSync(analyzeOut, 'utf8'));
   } catch (err) {
     c.failure = `verification run: output is not JSON (${err.message})`;
     return;
+  } finally {
+    fs.rmSync(analyzeOut, { force: true });
   }
-  if (packets !== meta.packets)
-    c.failure = `verification run: captures[0].packets is ${packets}, capture has ${meta.packets}`;
-  else c.note = 'packets checked once (untimed run)';
-  fs.rmSync(analyzeOut, { force: true });
+  const packets = out?.captures?.[0]?.packets;
+  const problem =
+    packets !== meta.packets ? `captures[0].packets is ${packets}, capture has ${meta.packets}` : more?.(out);
+  if (problem) c.failure = `verification run: ${problem}`;
+  else
+    c.note = more
+      ? 'packets and flow names checked once (untimed run)'
+      : 'packets checked once (untimed run)';
+}
+
+/**
+ * With --cluster: the snapshot was read whole, and every end of every flow carries `kind` and
+ * `name`, the kinds the capture must produce (its pods, nodes, pods the snapshot lacks,
+ * internet hosts) all appear, and the DNS flows are matched to kube-dns.
+ */
+function checkClusterNames(out) {
+  const counts = out?.cluster?.counts;
+  const want = snapshot.counts;
+  if (!counts) return 'no "cluster" section in the output';
+  if (counts.nodes !== want.nodes || counts.pods !== want.pods || counts.services !== want.services)
+    return `cluster counts ${counts.nodes} nodes / ${counts.pods} pods / ${counts.services} Services, snapshot has ${want.nodes} / ${want.pods} / ${want.services}`;
+  const flows = out.flows;
+  if (!Array.isArray(flows) || flows.length === 0) return 'no flows in the output';
+  const kinds = {};
+  let dnsService = 0;
+  for (const f of flows) {
+    for (const end of [f.src, f.dst]) {
+      if (typeof end?.kind !== 'string' || !('name' in end))
+        return `a flow end without kind/name: ${JSON.stringify(end).slice(0, 200)}`;
+      kinds[end.kind] = (kinds[end.kind] ?? 0) + 1;
+    }
+    if (f.service?.name === 'kube-system/kube-dns') dnsService++;
+  }
+  for (const kind of ['pod', 'node', 'unknown-pod', 'external', 'service'])
+    if (!kinds[kind]) return `no flow end of kind ${kind} (${JSON.stringify(kinds)})`;
+  if (dnsService !== meta.flowsByKind.dns)
+    return `${dnsService} flows matched to kube-system/kube-dns, capture has ${meta.flowsByKind.dns} DNS flows`;
+  return null;
 }
 
 // ---- running -----------------------------------------------------------------------------
@@ -517,6 +589,10 @@ function displayPath(p) {
 
 function fmtInt(n) {
   return n.toLocaleString('en');
+}
+
+function fmtPercent(x) {
+  return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
 }
 
 function printTable(head, body) {

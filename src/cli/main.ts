@@ -5,7 +5,7 @@ import {
   analyzeFile,
   CaptureFileError,
   flowWriter,
-  loadClusterSnapshot,
+  loadClusterSnapshotInBackground,
   SnapshotFileError,
   topFlows,
   type AnalyzedFile,
@@ -88,15 +88,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 
 async function analyze(args: ParsedArgs, io: Io): Promise<number> {
   let status = EXIT_OK;
-  let cluster: ClusterIndex | undefined;
+  // The snapshot loads on a worker thread while the first capture is read.
+  let cluster: Promise<ClusterIndex> | undefined;
   if (args.cluster !== null) {
-    try {
-      cluster = new ClusterIndex(await loadClusterSnapshot(args.cluster));
-    } catch (error) {
-      if (!(error instanceof SnapshotFileError)) throw error;
-      io.stderr(`podpath: ${error.message}\n`);
-      return EXIT_UNREADABLE;
-    }
+    cluster = loadClusterSnapshotInBackground(args.cluster).then((s) => new ClusterIndex(s));
+    cluster.catch(() => undefined); // reported below, when a capture awaits it
   }
   const files: AnalyzedFile[] = [];
   for (const path of args.files) {
@@ -110,6 +106,10 @@ async function analyze(args: ParsedArgs, io: Io): Promise<number> {
         status = EXIT_UNREADABLE;
       }
     } catch (error) {
+      if (error instanceof SnapshotFileError) {
+        io.stderr(`podpath: ${error.message}\n`);
+        return EXIT_UNREADABLE;
+      }
       if (!(error instanceof CaptureFileError)) throw error;
       io.stderr(`podpath: ${error.message}\n`);
       status = EXIT_UNREADABLE;

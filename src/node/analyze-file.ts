@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import {
   CaptureAnalysis,
+  explainDatapath,
   FlowJsonWriter,
   type FlowReportOptions,
   flowSummaries,
@@ -22,20 +23,27 @@ export interface AnalyzedFile {
   name: string;
 }
 
-/** Reads and analyzes one capture file. Throws CaptureFileError only when it cannot be read at all. */
+/**
+ * Reads and analyzes one capture file. Throws CaptureFileError only when it cannot be read at
+ * all. The cluster may still be loading (a promise): it is awaited once the capture is read,
+ * and its rejection is this call's.
+ */
 export async function analyzeFile(
   path: string,
-  options: AnalysisOptions & ReadOptions & { name?: string; cluster?: ClusterIndex } = {},
+  options: AnalysisOptions &
+    ReadOptions & { name?: string; cluster?: ClusterIndex | Promise<ClusterIndex> } = {},
 ): Promise<AnalyzedFile> {
   const analysis = new CaptureAnalysis(options);
   const info = await readCaptureFile(path, (chunk) => analysis.push(chunk), options);
   analysis.end();
+  const cluster = await options.cluster;
   const name = options.name ?? basename(path);
   const summary = analysis.summary(name, info.size, info.compressed);
+  summary.datapath = explainDatapath(analysis, cluster);
   if (info.decompressError !== null)
     summary.warnings.unshift({ offset: info.bytesRead, message: info.decompressError });
   const file: AnalyzedFile = { analysis, info, summary, name };
-  if (options.cluster !== undefined) file.cluster = options.cluster;
+  if (cluster !== undefined) file.cluster = cluster;
   return file;
 }
 

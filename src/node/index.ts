@@ -8,6 +8,7 @@ export {
 export { analyzeFile, fileFlows, flowWriter, topFlows, type AnalyzedFile } from './analyze-file.js';
 export {
   loadClusterSnapshot,
+  loadClusterSnapshotInBackground,
   readSnapshotDocuments,
   SnapshotFileError,
   type SnapshotDocument,

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { type Document, LineCounter, parseAllDocuments, visit } from 'yaml';
 import {
   buildClusterSnapshot,
@@ -69,6 +72,38 @@ export async function loadClusterSnapshot(path: string): Promise<ClusterSnapshot
     if (error instanceof SnapshotError) throw new SnapshotFileError(path, error.message);
     throw error;
   }
+}
+
+type WorkerReply =
+  | { ok: true; snapshot: ClusterSnapshot }
+  | { ok: false; snapshotError: boolean; path: string; message: string };
+
+/**
+ * loadClusterSnapshot on a worker thread, so that the snapshot loads while the capture is
+ * read: start it first, await it when the flows are named. In place (same result) when the
+ * compiled worker is not there, as under the test runner's on-the-fly TypeScript.
+ */
+export function loadClusterSnapshotInBackground(path: string): Promise<ClusterSnapshot> {
+  const url = new URL('./snapshot-worker.js', import.meta.url);
+  if (url.protocol !== 'file:' || !existsSync(fileURLToPath(url))) return loadClusterSnapshot(path);
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(url, { workerData: { path } });
+    let settled = false;
+    worker.once('message', (reply: WorkerReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.snapshot);
+      else if (reply.snapshotError) reject(new SnapshotFileError(reply.path, reply.message));
+      else reject(new Error(reply.message));
+      void worker.terminate();
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`the snapshot loader stopped (exit code ${code}) before it answered`));
+    });
+  });
 }
 
 /** stat, not the directory entry: a symlink to a file counts, a folder named x.json does not. */

@@ -1,6 +1,6 @@
 import { formatTimestamp, type InterfaceInfo, isIsoSecond, wholeSecond } from '../capture/index.js';
-import type { ClusterIndex } from '../cluster/index.js';
-import { formatIp, formatIpv4, formatIpv6, formatMac, MAX_TUNNELS, TUNNEL_NAMES } from '../decode/index.js';
+import type { ClusterIndex, Identity } from '../cluster/index.js';
+import { formatIp, formatIpv6, formatMac, MAX_TUNNELS, TUNNEL_NAMES } from '../decode/index.js';
 import {
   asciiBytes,
   JsonBytes,
@@ -112,10 +112,15 @@ export class FlowJsonWriter {
   private readonly captureJson: Uint8Array;
   private readonly contextCache = new Map<number, ContextText>();
   private readonly protocolNames = new Map<number, Uint8Array>();
-  private readonly identities = new Map<number | string, Uint8Array>();
-  private readonly serviceTexts = new Map<string, Uint8Array | null>();
+  private readonly serviceTexts = new Map<number | string, Uint8Array | null>();
+  private readonly identityCache = new Map<number | string, Identity>();
+  /** Text per identity: a pod's, or a node block's unknown pods', made once. */
+  private readonly identityTexts = new Map<Identity, Uint8Array>();
+  private readonly addressTexts = new Map<number | string, Uint8Array>();
   private readonly words = new Uint32Array(4);
   private readonly scratch = new JsonBytes(1024);
+  /** For the cached texts made while a flow is being written into `scratch`. */
+  private readonly textScratch = new JsonBytes(256);
   private readonly secondKeys = new Float64Array(SECOND_CACHE).fill(NaN);
   private readonly secondText = new Uint8Array(SECOND_CACHE * ISO_SECOND_LENGTH);
 
@@ -275,13 +280,29 @@ export class FlowJsonWriter {
     return at;
   }
 
-  /** `,"kind":...,"name":...` of an address, made once per address. */
+  /** The snapshot's identity of an address, looked up once per address. */
+  private identityOf(version: number, words: Uint32Array): Identity {
+    // `| 0`: a small-integer key hashes fast; addresses above 2^31 would be heap numbers.
+    const key = version === 4 ? words[0] | 0 : `${words[0]}:${words[1]}:${words[2]}:${words[3]}`;
+    let id = this.identityCache.get(key);
+    if (id === undefined) {
+      id = this.options.cluster!.identify(version, words);
+      this.identityCache.set(key, id);
+    }
+    return id;
+  }
+
+  /** `,"kind":...,"name":...` of an address, made once per identity. */
   private identityText(version: number, words: Uint32Array): Uint8Array {
-    const key = version === 4 ? words[0] : `${words[0]}:${words[1]}:${words[2]}:${words[3]}`;
-    let text = this.identities.get(key);
+    // Per address first (one small-integer lookup per flow end), then per identity.
+    const key = version === 4 ? words[0] | 0 : `${words[0]}:${words[1]}:${words[2]}:${words[3]}`;
+    const known = this.addressTexts.get(key);
+    if (known !== undefined) return known;
+    const id = this.identityOf(version, words);
+    let text = this.identityTexts.get(id);
     if (text === undefined) {
-      const id = this.options.cluster!.identify(version, words);
-      const out = new JsonBytes(128);
+      const out = this.textScratch;
+      out.clear();
       out.ascii(',"kind":"');
       out.ascii(id.kind);
       out.ascii('","name":');
@@ -298,8 +319,9 @@ export class FlowJsonWriter {
         out.utf8(JSON.stringify(id.hostNetworkPods));
       }
       text = out.view().slice();
-      this.identities.set(key, text);
+      this.identityTexts.set(id, text);
     }
+    this.addressTexts.set(key, text);
     return text;
   }
 
@@ -309,14 +331,20 @@ export class FlowJsonWriter {
     const kind = table.kind(id);
     if (kind !== FlowKind.PORTS) return null;
     const dst = 1 - src;
+    const version = table.ipVersion(id);
     const words = table.address(id, dst, this.words);
-    const address = table.ipVersion(id) === 4 ? formatIpv4(words[0]) : formatIpv6(words);
+    // Only Service and node addresses (NodePorts) can be a Service: most flows stop here.
+    const target = this.identityOf(version, words).kind;
+    if (target !== 'service' && target !== 'node') return null;
     const port = table.port(id, dst);
-    const protocol = table.ipProtocol(id) === 6 ? 'tcp' : 'udp';
-    const key = `${address} ${port} ${protocol}`;
+    const tcp = table.ipProtocol(id) === 6;
+    const key =
+      version === 4
+        ? words[0] * 131072 + port * 2 + (tcp ? 1 : 0)
+        : `${words[0]}:${words[1]}:${words[2]}:${words[3]} ${port} ${tcp ? 1 : 0}`;
     let text = this.serviceTexts.get(key);
     if (text === undefined) {
-      const match = this.options.cluster!.serviceAt(address, port, protocol);
+      const match = this.options.cluster!.serviceAtWords(version, words, port, tcp ? 'tcp' : 'udp');
       if (match === null) text = null;
       else {
         const service = {
