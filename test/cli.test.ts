@@ -636,6 +636,152 @@ describe('readable output', () => {
   });
 });
 
+describe('--cluster', () => {
+  const LAB = join(FIXTURES, 'lab');
+  const lab = (scenario: string, file: string): string => join(LAB, scenario, file);
+  type KubeItem = {
+    kind: string;
+    metadata: { name: string; namespace?: string };
+    spec?: Record<string, unknown>;
+  };
+  const items = (scenario: string): KubeItem[] =>
+    (JSON.parse(readFileSync(lab(scenario, 'snapshot.json'), 'utf8')) as { items: KubeItem[] }).items;
+
+  it('names both ends of every flow, the Service and its ready endpoints, and the tunnel nodes', () => {
+    const run = podpath(
+      'analyze',
+      '--json',
+      '--cluster',
+      lab('clusterip', 'snapshot.json'),
+      lab('clusterip', 'client.pcap'),
+      lab('clusterip', 'node1-eth0.pcap'),
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    const doc = json(run);
+    const kube = items('clusterip');
+    expect(doc.cluster).toMatchObject({
+      sources: [lab('clusterip', 'snapshot.json')],
+      counts: {
+        nodes: kube.filter((i) => i.kind === 'Node').length,
+        services: kube.filter((i) => i.kind === 'Service').length,
+        endpointSlices: kube.filter((i) => i.kind === 'EndpointSlice').length,
+      },
+      endpointsFrom: 'EndpointSlice',
+    });
+    for (const f of doc.flows.filter((x) => x.protocol !== 'arp')) {
+      for (const end of [f.src, f.dst]) {
+        expect(['pod', 'node', 'service', 'external', 'unknown-pod', 'unknown-service']).toContain(end.kind);
+        if (end.kind === 'pod') expect(end.name).toMatch(/^[a-z0-9-]+\/[a-z0-9-]+$/);
+      }
+    }
+    // The client's connections to the ClusterIP: the Service, its port, and both endpoints.
+    const toService = doc.flows.filter((f) => f.capture === 'client.pcap' && f.dst.kind === 'service');
+    expect(toService.length).toBeGreaterThan(0);
+    const slice = kube.find(
+      (i) => i.kind === 'EndpointSlice' && i.metadata.name.startsWith('web-'),
+    )! as unknown as {
+      endpoints: { addresses: string[] }[];
+    };
+    const ready = slice.endpoints.map((e) => e.addresses[0]).sort();
+    for (const f of toService) {
+      expect(f.dst.name).toBe('default/web');
+      expect(f.service?.name).toBe('default/web');
+      expect(f.service?.port).toBe(f.dst.port);
+      const port = f.protocol === 'tcp' ? 8080 : 9000;
+      expect(f.service?.targetPort).toBe(port);
+      expect([...f.service!.endpoints].sort()).toEqual(ready.map((ip) => `${ip}:${port}`));
+    }
+    // On node1's eth0, the connection after DNAT: pod to pod inside VXLAN from node1 to node2.
+    const tunnelled = doc.flows.filter((f) => f.capture === 'node1-eth0.pcap' && f.encapsulation.length > 0);
+    expect(tunnelled.length).toBeGreaterThan(0);
+    for (const f of tunnelled) {
+      expect(f.src.kind).toBe('pod');
+      expect(f.encapsulation[0].outer).toMatchObject({ srcNode: 'node1', dstNode: 'node2' });
+    }
+    expect(doc.captures.map((c) => c.datapath?.kind)).toEqual(['flannel-vxlan', 'flannel-vxlan']);
+    expect(doc.captures[1].datapath?.overheadBytes).toBe(50);
+  });
+
+  it('a NodePort reached on a node address is its Service, with the nodePort', () => {
+    const doc = json(
+      podpath(
+        'analyze',
+        '--json',
+        '--cluster',
+        lab('nodeport', 'snapshot.json'),
+        lab('nodeport', 'outside.pcap'),
+      ),
+    );
+    const f = doc.flows.find((x) => x.dst.port === 30080)!;
+    expect(f.dst).toMatchObject({ kind: 'node', name: 'node1' });
+    expect(f.service).toMatchObject({ name: 'default/web', nodePort: 30080, port: 80, targetPort: 8080 });
+    expect(f.src.kind).toBe('external');
+  });
+
+  it('reads the same snapshot from a folder of per-kind YAML files', async () => {
+    const { stringify } = await import('yaml');
+    const dir = join(tmp, 'snapshot-yaml');
+    rmSync(dir, { recursive: true, force: true });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir);
+    const kube = items('clusterip');
+    for (const kind of ['Node', 'Pod', 'Service', 'EndpointSlice'])
+      writeFileSync(
+        join(dir, `${kind.toLowerCase()}s.yaml`),
+        stringify({ apiVersion: 'v1', kind: 'List', items: kube.filter((i) => i.kind === kind) }),
+      );
+    const fromJson = json(
+      podpath(
+        'analyze',
+        '--json',
+        '--cluster',
+        lab('clusterip', 'snapshot.json'),
+        lab('clusterip', 'client.pcap'),
+      ),
+    );
+    const fromYaml = json(podpath('analyze', '--json', '--cluster', dir, lab('clusterip', 'client.pcap')));
+    expect(fromYaml.cluster?.sources).toHaveLength(4);
+    expect(fromYaml.flows).toEqual(fromJson.flows);
+  });
+
+  it('readable output: names first, addresses second; the Service; the data path and its evidence', () => {
+    const run = podpath(
+      'analyze',
+      '--cluster',
+      lab('clusterip', 'snapshot.json'),
+      lab('clusterip', 'client.pcap'),
+    );
+    expect(run.status).toBe(0);
+    const client = items('clusterip').find((i) => i.kind === 'Pod' && i.metadata.name.startsWith('client-'))!;
+    expect(run.stdout).toContain(`default/${client.metadata.name} 10.244.1.2:40001`);
+    expect(run.stdout).toContain('default/web 10.96.45.10:80');
+    expect(run.stdout).toMatch(/Service default\/web:80 -> 10\.244\.\d\.\d:8080, 10\.244\.\d\.\d:8080/);
+    expect(run.stdout).toContain('  data path: flannel-vxlan\n');
+    expect(run.stdout).toContain('flannel.alpha.coreos.com/backend-type=vxlan');
+  });
+
+  it('a bad snapshot: exit 1 and a message that says what was expected and where, never a stack trace', () => {
+    const notKube = join(tmp, 'not-kube.json');
+    writeFileSync(notKube, '{"hello": "world"}\n');
+    const broken = join(tmp, 'broken.json');
+    writeFileSync(broken, '{\n  "kind": "List",\n  "items": [\n    {"kind": "Pod",}\n  ]\n}\n');
+    const capturePath = lab('clusterip', 'client.pcap');
+    for (const [path, message] of [
+      [notKube, /expected Kubernetes objects/],
+      [broken, /is not valid JSON: .* at line 4, column \d+/],
+      [join(tmp, 'missing.json'), /cannot read .*missing\.json/],
+      [corpus('eth-dns.pcap'), /is not a text file/],
+    ] as const) {
+      const run = podpath('analyze', '--json', '--cluster', path, capturePath);
+      expect(run.status, path).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr.startsWith('podpath: ')).toBe(true);
+      expect(run.stdout).toBe('');
+    }
+  });
+});
+
 describe.runIf(HAVE_PUBLIC)('the public corpus', () => {
   const NOT_A_CAPTURE = 'bad-pcapng-block-cut-no-shb.bin';
 

@@ -1,4 +1,4 @@
-import type { Endpoint, FlowSummary } from '../core/analysis/index.js';
+import type { Datapath, Endpoint, FlowSummary } from '../core/analysis/index.js';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -16,11 +16,24 @@ export function formatBytes(n: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-function formatEndpoint(e: Endpoint): string {
+function formatAddress(e: Endpoint): string {
   if (e.mac !== undefined) return e.mac;
   const ip = e.ip ?? '?';
   if (e.port === undefined) return ip;
   return ip.includes(':') ? `[${ip}]:${e.port}` : `${ip}:${e.port}`;
+}
+
+/** With a cluster snapshot, the name first and the address second: "default/web-0 10.244.2.2:8080". */
+function formatEndpoint(e: Endpoint): string {
+  const address = formatAddress(e);
+  if (e.name === undefined || e.name === null) return address;
+  // A node's own address names the node; its tunnel and bridge addresses say which they are.
+  const role = e.kind === 'node' && e.role !== undefined && e.role !== 'address' ? ` ${e.role}` : '';
+  return `${e.name}${role} ${address}`;
+}
+
+function tunnelEnd(address: string, node: string | null | undefined): string {
+  return node ? `${node} (${address})` : address;
 }
 
 function describeEncapsulation(f: FlowSummary): string {
@@ -34,7 +47,7 @@ function describeEncapsulation(f: FlowSummary): string {
             ? ` key ${e.vni}`
             : ` vni ${e.vni}${e.vniReply !== null && e.vniReply !== e.vni ? `/${e.vniReply}` : ''}`;
       const port = e.udpPort === null ? '' : ` udp/${e.udpPort}`;
-      return `${e.type}${id}${port} ${e.outer.src} > ${e.outer.dst}`;
+      return `${e.type}${id}${port} ${tunnelEnd(e.outer.src, e.outer.srcNode)} > ${tunnelEnd(e.outer.dst, e.outer.dstNode)}`;
     })
     .join(' | ');
 }
@@ -50,6 +63,23 @@ function describeProtocol(f: FlowSummary): string {
   return f.protocol;
 }
 
+/** The Service a flow reached and the client behind a PROXY header, when known. */
+function describeNotes(f: FlowSummary): string {
+  const notes: string[] = [];
+  if (f.service !== undefined) {
+    const via = f.service.nodePort !== undefined ? `NodePort ${f.service.nodePort} of ` : '';
+    const n = f.service.endpoints.length;
+    notes.push(
+      `${via}Service ${f.service.name}:${f.service.port} -> ${n === 0 ? 'no ready endpoints' : n <= 2 ? f.service.endpoints.join(', ') : `${n} endpoints`}`,
+    );
+  }
+  if (f.proxyProtocol?.src !== undefined) {
+    const client = f.proxyProtocol.src;
+    notes.push(`PROXY v${f.proxyProtocol.version} client ${formatEndpoint(client)}`);
+  }
+  return notes.join('; ');
+}
+
 /** A fixed-width table of flows, for terminals. */
 export function renderFlowsTable(flows: FlowSummary[], indent: string): string {
   const rows = flows.map((f) => [
@@ -60,9 +90,12 @@ export function renderFlowsTable(flows: FlowSummary[], indent: string): string {
     formatBytes(f.bytes),
     f.interface ? `if ${f.interface.index}${f.interface.name ? ` ${f.interface.name}` : ''}` : '',
     describeEncapsulation(f),
+    describeNotes(f),
   ]);
-  const header = ['PROTOCOL', 'SOURCE', 'DESTINATION', 'PACKETS', 'BYTES', 'INTERFACE', 'TUNNEL'];
-  const all = [header, ...rows];
+  const header = ['PROTOCOL', 'SOURCE', 'DESTINATION', 'PACKETS', 'BYTES', 'INTERFACE', 'TUNNEL', 'NOTES'];
+  // NOTES only when some flow has one (a Service, a PROXY header): it needs a snapshot or a proxy.
+  if (rows.every((r) => r[7] === '')) header.pop();
+  const all = [header, ...rows.map((r) => r.slice(0, header.length))];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
   const rightAligned = new Set([3, 4]);
   return all
@@ -75,4 +108,29 @@ export function renderFlowsTable(flows: FlowSummary[], indent: string): string {
           .trimEnd(),
     )
     .join('\n');
+}
+
+/** The data path lines of a capture: kind, cost, evidence, and what each interface is. */
+export function renderDatapath(d: Datapath, indent: string): string[] {
+  const lines: string[] = [];
+  const kinds = d.kinds !== undefined ? ` (also ${d.kinds.filter((k) => k !== d.kind).join(', ')})` : '';
+  lines.push(`${indent}data path: ${d.kind}${kinds}`);
+  if (d.overheadBytes !== null) {
+    const mtu =
+      d.largestInnerPacket !== undefined
+        ? `; largest inner packet ${d.largestInnerPacket} B, so the underlay needs an MTU of ${d.underlayMtuNeeded} B or more`
+        : '';
+    lines.push(`${indent}  tunnel overhead: ${d.overheadBytes} B per packet${mtu}`);
+  }
+  for (const e of d.evidence) lines.push(`${indent}  - ${e}`);
+  if (d.interfaces !== undefined && d.interfaces.length > 0) {
+    lines.push(`${indent}  interfaces:`);
+    for (const i of d.interfaces) {
+      const name = i.name !== null ? ` ${i.name}` : '';
+      lines.push(
+        `${indent}    if ${i.index}${name}: ${i.role}${i.pod !== undefined ? ` of ${i.pod}` : ''}: ${i.carries}`,
+      );
+    }
+  }
+  return lines;
 }

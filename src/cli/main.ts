@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { ANALYSIS_SCHEMA, type CaptureSummary, type FlowSummary, JsonBytes } from '../core/analysis/index.js';
+import {
+  ANALYSIS_SCHEMA,
+  type CaptureSummary,
+  type ClusterSummary,
+  type FlowSummary,
+  JsonBytes,
+} from '../core/analysis/index.js';
 import { ClusterIndex } from '../core/cluster/index.js';
 import {
   analyzeFile,
@@ -11,7 +17,7 @@ import {
   type AnalyzedFile,
 } from '../node/index.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
-import { formatBytes, formatCount, renderFlowsTable } from './format.js';
+import { formatBytes, formatCount, renderDatapath, renderFlowsTable } from './format.js';
 
 export const EXIT_OK = 0;
 export const EXIT_UNREADABLE = 1;
@@ -161,7 +167,7 @@ async function writeDocument(files: AnalyzedFile[], io: Io): Promise<void> {
 }
 
 /** What the snapshot held and the ranges podpath used, for the JSON document. */
-function clusterSummary(cluster: ClusterIndex): object {
+function clusterSummary(cluster: ClusterIndex): ClusterSummary {
   const s = cluster.snapshot;
   return {
     sources: s.sources,
@@ -194,6 +200,7 @@ function renderCapture(c: CaptureSummary, shown: FlowSummary[]): string {
     for (const w of c.warnings) lines.push(`    at byte ${w.offset}: ${w.message}`);
   }
   if (!c.complete) lines.push(`  reading stopped early: the packets before the damage are counted above`);
+  if (c.datapath !== undefined && c.packets > 0) lines.push(...renderDatapath(c.datapath, '  '));
   lines.push(
     `  flows: ${formatCount(c.flowCount)}${shown.length < c.flowCount ? ` (top ${shown.length} by bytes)` : ''}`,
   );

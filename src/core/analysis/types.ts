@@ -9,7 +9,26 @@ export const ANALYSIS_SCHEMA = 'podpath.analysis/v1';
 export interface AnalysisDocument {
   schema: typeof ANALYSIS_SCHEMA;
   captures: CaptureSummary[];
+  /** With --cluster: what the snapshot held and the ranges podpath named addresses by. */
+  cluster?: ClusterSummary;
   flows: FlowSummary[];
+}
+
+export interface ClusterSummary {
+  sources: string[];
+  counts: {
+    nodes: number;
+    pods: number;
+    services: number;
+    endpointSlices: number;
+    endpoints: number;
+    podsWithoutIp: number;
+    unknownKinds: Record<string, number>;
+  };
+  endpointsFrom: 'EndpointSlice' | 'Endpoints' | 'none';
+  podRanges: string[];
+  serviceRanges: string[];
+  nodeBlocks: { node: string; cidr: string; inferred: boolean }[];
 }
 
 export interface CaptureWarning {
