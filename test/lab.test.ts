@@ -122,6 +122,48 @@ const OVERHEAD: Record<string, number> = {
   'calico-ipip': 20,
 };
 
+interface KubeItem {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { ports?: { name?: string; port: number; protocol?: string; targetPort?: number | string }[] };
+  ports?: { name?: string; port: number; protocol?: string }[];
+  endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
+}
+
+/** A Service port's ready endpoints as "ip:port", read straight from the snapshot's objects. */
+function serviceEndpoints(
+  items: KubeItem[],
+  name: string,
+  port: number,
+  protocol: string,
+  ipv6: boolean,
+): string[] {
+  const [namespace, service] = name.split('/');
+  const spec = items.find(
+    (i) =>
+      i.kind === 'Service' &&
+      i.metadata.name === service &&
+      (i.metadata.namespace ?? 'default') === namespace,
+  );
+  const servicePort = spec?.spec?.ports?.find(
+    (p) => p.port === port && (p.protocol ?? 'TCP').toLowerCase() === protocol,
+  );
+  if (servicePort === undefined) throw new Error(`no port ${port}/${protocol} on ${name}`);
+  const out: string[] = [];
+  for (const slice of items) {
+    if (slice.kind !== 'EndpointSlice' || slice.metadata.labels?.['kubernetes.io/service-name'] !== service)
+      continue;
+    const target = slice.ports?.find((p) => (p.name ?? null) === (servicePort.name ?? null));
+    if (target === undefined) continue;
+    for (const e of slice.endpoints ?? []) {
+      if (e.conditions?.ready === false) continue;
+      for (const ip of e.addresses)
+        if (ip.includes(':') === ipv6) out.push(ipv6 ? `[${ip}]:${target.port}` : `${ip}:${target.port}`);
+    }
+  }
+  return out.sort();
+}
+
 /** What an interface is, by the name the lab gave it. */
 function roleOf(name: string): string {
   if (name === 'lo') return 'loopback';
@@ -155,6 +197,9 @@ describe('podpath agrees with the lab’s ground truth', () => {
         },
       ]);
       const cluster = new ClusterIndex(snapshot);
+      const kube = (
+        JSON.parse(readFileSync(join(LAB_DIR, scenario, 'snapshot.json'), 'utf8')) as { items: KubeItem[] }
+      ).items;
       const nodeByIp = new Map(
         snapshot.nodes.flatMap((n) => n.internalIPs.map((ip) => [ip, n.name] as const)),
       );
@@ -200,6 +245,18 @@ describe('podpath agrees with the lab’s ground truth', () => {
             if (e.vniReply !== undefined) expect(got.vniReply).toBe(e.vniReply);
             if (e.udpPort !== undefined) expect(got.udpPort).toBe(e.udpPort);
           });
+          // A flow to a Service address and port: that Service, with the snapshot's ready endpoints.
+          if (t.dst.kind === 'service' && t.dst.port !== undefined) {
+            const expected = serviceEndpoints(
+              kube,
+              t.dst.name!,
+              t.dst.port,
+              t.protocol,
+              t.dst.ip.includes(':'),
+            );
+            expect(f.service?.name, `${key} service`).toBe(t.dst.name);
+            expect([...(f.service?.endpoints ?? [])].sort(), `${key} endpoints`).toEqual(expected);
+          }
           if (t.icmp?.code !== undefined) expect(f.icmp?.code).toBe(t.icmp.code);
           if (t.icmp?.quotes !== undefined) expect(f.icmp?.quotes).toMatchObject(t.icmp.quotes);
         }
