@@ -75,3 +75,27 @@ export function pairFlows({ client, server, local }, encapsulation, { includeLoc
   if (includeLocal) flows.push(flow('tcp', LOCAL_TCP_PORT, local, 8080, []));
   return flows;
 }
+
+/** The truth's three captures of that traffic: node1's underlay (wrapped in `tunnel`) and both pods. */
+export function pairCaptures(built, tunnel, underlayPoint) {
+  return [
+    {
+      file: 'node1-eth0.pcap',
+      point: underlayPoint,
+      linkType: 'ETHERNET',
+      flows: pairFlows(built, tunnel, { includeLocal: false }),
+    },
+    {
+      file: 'client.pcap',
+      point: `pod default/${built.client.name} eth0`,
+      linkType: 'ETHERNET',
+      flows: pairFlows(built, [], { includeLocal: true }),
+    },
+    {
+      file: 'api.pcap',
+      point: `pod default/${built.server.name} eth0`,
+      linkType: 'ETHERNET',
+      flows: pairFlows(built, [], { includeLocal: false }),
+    },
+  ];
+}

@@ -325,7 +325,7 @@ export class ClusterIndex {
     // node owns the /26 each of its pods, and its tunnel address, sits in. Pods of a node with
     // no podCIDR and no IPAM of its own take node-subnet addresses (AWS VPC CNI): no blocks.
     const claim = (node: string, n: number): void => {
-      const held = this.blockOf(4, BigInt(n));
+      const held = this.blockOf4(n);
       if (held !== null && (held.node === node || held.prefix >= 26)) return;
       const base = BigInt((n & ~63) >>> 0);
       const cidr = `${IPv4.fromNumber(base).toString()}/26`;
@@ -404,17 +404,21 @@ export class ClusterIndex {
     }
   }
 
+  /** The most specific block holding the address: a Calico /26 inside another node's podCIDR is its own node's. */
   private blockOf(version: 4 | 6, value: bigint): Range | null {
-    // The most specific block wins: a Calico /26 inside another node's podCIDR is its own node's.
+    if (version === 4) return this.blockOf4(Number(value));
     let best: Range | null = null;
     for (const b of this.blocks)
-      if (
-        b.version === version &&
-        value >= b.first &&
-        value <= b.last &&
-        (best === null || b.prefix > best.prefix)
-      )
+      if (b.version === 6 && value >= b.first && value <= b.last && (best === null || b.prefix > best.prefix))
         best = b;
+    return best;
+  }
+
+  /** blockOf for IPv4, by number: no BigInt per lookup. */
+  private blockOf4(n: number): Range | null {
+    let best: Range | null = null;
+    for (const b of this.blocks)
+      if (b.version === 4 && n >= b.lo && n <= b.hi && (best === null || b.prefix > best.prefix)) best = b;
     return best;
   }
 
@@ -423,7 +427,7 @@ export class ClusterIndex {
    * in). Pods outside every block take addresses from the node subnet (AWS VPC CNI).
    */
   inPodBlock(version: number, words: ArrayLike<number>): boolean {
-    return this.blockOf(version === 4 ? 4 : 6, version === 4 ? BigInt(words[0]) : wordsValue(words)) !== null;
+    return (version === 4 ? this.blockOf4(words[0]) : this.blockOf(6, wordsValue(words))) !== null;
   }
 
   /** The identity of an address in podpath's word layout (IPv4 in word 0). */
@@ -439,10 +443,7 @@ export class ClusterIndex {
   private identify4(n: number): Identity {
     const known = this.v4.get(n | 0);
     if (known !== undefined) return known;
-    let block: Range | null = null;
-    for (const b of this.blocks)
-      if (b.version === 4 && n >= b.lo && n <= b.hi && (block === null || b.prefix > block.prefix)) block = b;
-    return this.unknownIdentity(block, 4, BigInt(n));
+    return this.unknownIdentity(this.blockOf4(n), 4, BigInt(n));
   }
 
   private unknownIdentity(block: Range | null, v: 4 | 6, value: bigint): Identity {

@@ -10,7 +10,7 @@ import {
   podObject,
   serviceObject,
 } from '../k8s.mjs';
-import { pairFlows, routedPair } from '../routed-pair.mjs';
+import { pairCaptures, routedPair } from '../routed-pair.mjs';
 import { ipv4Addresses, rewriteCapture, wrapIpip } from '../wrap.mjs';
 
 export const name = 'calico-ipip';
@@ -108,25 +108,6 @@ export function run(lab) {
   const tunnel = [{ type: 'ipip', outer: { src: n1.ip, dst: n2.ip } }];
   return {
     snapshot,
-    captures: [
-      {
-        file: 'node1-eth0.pcap',
-        point: 'node1 eth0 (underlay), IPIP wrapped around the real packets',
-        linkType: 'ETHERNET',
-        flows: pairFlows(built, tunnel, { includeLocal: false }),
-      },
-      {
-        file: 'client.pcap',
-        point: `pod default/${built.client.name} eth0`,
-        linkType: 'ETHERNET',
-        flows: pairFlows(built, [], { includeLocal: true }),
-      },
-      {
-        file: 'api.pcap',
-        point: `pod default/${built.server.name} eth0`,
-        linkType: 'ETHERNET',
-        flows: pairFlows(built, [], { includeLocal: false }),
-      },
-    ],
+    captures: pairCaptures(built, tunnel, 'node1 eth0 (underlay), IPIP wrapped around the real packets'),
   };
 }

@@ -3,7 +3,7 @@
 // captured frames are wrapped afterwards (wrap.mjs); the README says so.
 import { join } from 'node:path';
 import { list, nodeObject, podObject, serviceObject, endpointSliceObject } from '../k8s.mjs';
-import { pairFlows, routedPair } from '../routed-pair.mjs';
+import { pairCaptures, routedPair } from '../routed-pair.mjs';
 import { ipv4Addresses, rewriteCapture, wrapGeneve } from '../wrap.mjs';
 
 const CLIENT_IDENTITY = 28134;
@@ -112,25 +112,6 @@ export function run(lab) {
   ];
   return {
     snapshot,
-    captures: [
-      {
-        file: 'node1-eth0.pcap',
-        point: 'node1 eth0 (underlay), Geneve wrapped around the real frames',
-        linkType: 'ETHERNET',
-        flows: pairFlows(built, tunnel, { includeLocal: false }),
-      },
-      {
-        file: 'client.pcap',
-        point: `pod default/${built.client.name} eth0`,
-        linkType: 'ETHERNET',
-        flows: pairFlows(built, [], { includeLocal: true }),
-      },
-      {
-        file: 'api.pcap',
-        point: `pod default/${built.server.name} eth0`,
-        linkType: 'ETHERNET',
-        flows: pairFlows(built, [], { includeLocal: false }),
-      },
-    ],
+    captures: pairCaptures(built, tunnel, 'node1 eth0 (underlay), Geneve wrapped around the real frames'),
   };
 }
