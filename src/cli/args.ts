@@ -4,7 +4,7 @@ export class UsageError extends Error {
 }
 
 export interface ParsedArgs {
-  command: 'analyze' | 'help' | 'version';
+  command: 'analyze' | 'trace' | 'compare' | 'help' | 'version';
   files: string[];
   json: boolean;
   vxlanPorts: number[];
@@ -13,7 +13,7 @@ export interface ParsedArgs {
   cluster: string | null;
 }
 
-const COMMANDS = ['analyze'];
+const COMMANDS = ['analyze', 'trace', 'compare'] as const;
 
 function parsePort(text: string | undefined, flag: string): number[] {
   if (text === undefined || text === '') throw new UsageError(`${flag} needs a UDP port number`);
@@ -38,7 +38,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const [command, ...rest] = argv;
   if (command === '-h' || command === '--help' || command === 'help') return { ...args, command: 'help' };
   if (command === '--version' || command === '-v') return { ...args, command: 'version' };
-  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (!(COMMANDS as readonly string[]).includes(command))
+    throw new UsageError(`unknown command '${command}'`);
+  args.command = command as ParsedArgs['command'];
   let onlyFiles = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -83,5 +85,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
   }
   if (args.files.length === 0) throw new UsageError(`${command} needs at least one capture file`);
+  if (args.command === 'compare' && args.files.length !== 2)
+    throw new UsageError(`compare needs two captures, before and after (got ${args.files.length})`);
   return args;
 }

@@ -1,4 +1,4 @@
-import type { Datapath, Endpoint, FlowSummary } from '../core/analysis/index.js';
+import type { Datapath, Encapsulation, Endpoint, FlowSummary } from '../core/analysis/index.js';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -24,7 +24,7 @@ function formatAddress(e: Endpoint): string {
 }
 
 /** With a cluster snapshot, the name first and the address second: "default/web-0 10.244.2.2:8080". */
-function formatEndpoint(e: Endpoint): string {
+export function formatEndpoint(e: Endpoint): string {
   const address = formatAddress(e);
   if (e.name === undefined || e.name === null) return address;
   // A node's own address names the node; its tunnel and bridge addresses say which they are.
@@ -36,9 +36,10 @@ function tunnelEnd(address: string, node: string | null | undefined): string {
   return node ? `${node} (${address})` : address;
 }
 
-function describeEncapsulation(f: FlowSummary): string {
-  if (f.encapsulation.length === 0) return '';
-  return f.encapsulation
+/** Tunnels as one line: "vxlan vni 1 udp/8472 node1 (192.168.10.101) > node2 (...)". */
+export function describeEncapsulation(encapsulation: readonly Encapsulation[]): string {
+  if (encapsulation.length === 0) return '';
+  return encapsulation
     .map((e) => {
       const id =
         e.vni === null
@@ -89,15 +90,24 @@ export function renderFlowsTable(flows: FlowSummary[], indent: string): string {
     `${formatCount(f.packets)}`,
     formatBytes(f.bytes),
     f.interface ? `if ${f.interface.index}${f.interface.name ? ` ${f.interface.name}` : ''}` : '',
-    describeEncapsulation(f),
+    describeEncapsulation(f.encapsulation),
     describeNotes(f),
   ]);
   const header = ['PROTOCOL', 'SOURCE', 'DESTINATION', 'PACKETS', 'BYTES', 'INTERFACE', 'TUNNEL', 'NOTES'];
   // NOTES only when some flow has one (a Service, a PROXY header): it needs a snapshot or a proxy.
   if (rows.every((r) => r[7] === '')) header.pop();
+  return renderTable(header, rows, indent, new Set([3, 4]));
+}
+
+/** A fixed-width table: columns as wide as their widest cell, trailing blanks trimmed. */
+export function renderTable(
+  header: string[],
+  rows: string[][],
+  indent: string,
+  rightAligned: ReadonlySet<number> = new Set(),
+): string {
   const all = [header, ...rows.map((r) => r.slice(0, header.length))];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const rightAligned = new Set([3, 4]);
   return all
     .map(
       (r) =>

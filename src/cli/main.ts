@@ -16,7 +16,10 @@ import {
   topFlows,
   type AnalyzedFile,
 } from '../node/index.js';
+import { compareDocument, traceDocument } from '../core/trace/index.js';
+import { correlateFiles, type CorrelatedFiles } from '../node/trace-files.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { renderCompare, renderTrace } from './format-trace.js';
 import { formatBytes, formatCount, renderDatapath, renderFlowsTable } from './format.js';
 
 export const EXIT_OK = 0;
@@ -27,14 +30,24 @@ const HELP = `podpath: see through Kubernetes overlays and Service NAT in packet
 
 Usage:
   podpath analyze <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N] [--top N]
+  podpath trace <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N]
+  podpath compare <before> <after> [--json] [--cluster <snapshot>] [--vxlan-port N]
 
 Commands:
   analyze     Read pcap, pcapng or gzip'd captures; print each one's format, link types,
               packets, time span, layer counts and warnings, then its top flows with their
               tunnels (VXLAN, Geneve, IP-in-IP, GRE).
+  trace       Follow each connection seen in more than one place (several captures of the
+              same traffic, or several interfaces of one -i any capture) hop by hop:
+              where it was seen, what NAT or tunnel changed it, each hop's latency, and
+              where packets vanished. Node clocks are aligned from the matched packets.
+  compare     The NAT table between a capture taken before NAT and one taken after: each
+              translation, who made it (kube-proxy DNAT for a Service, a node's
+              masquerade), and the flows seen on one side only.
 
 Options:
-  --json            One JSON document on stdout (schema podpath.analysis/v1).
+  --json            One JSON document on stdout (schema podpath.analysis/v1,
+                    podpath.trace/v1 or podpath.compare/v1).
   --cluster PATH    Name every address from a cluster snapshot: the output of
                     kubectl get nodes,pods,services,endpointslices -A -o json (or -o yaml,
                     one kind at a time, or a folder of such files).
@@ -89,17 +102,63 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     io.stdout(`${version()}\n`);
     return EXIT_OK;
   }
+  if (args.command === 'trace' || args.command === 'compare') return correlate(args, io);
   return analyze(args, io);
+}
+
+/** Loads --cluster on a worker while the captures are read; null without one. */
+function clusterFor(args: ParsedArgs): Promise<ClusterIndex> | undefined {
+  if (args.cluster === null) return undefined;
+  const cluster = loadClusterSnapshotInBackground(args.cluster).then((s) => new ClusterIndex(s));
+  cluster.catch(() => undefined); // reported where a capture awaits it
+  return cluster;
+}
+
+/** `podpath trace` and `podpath compare`: one correlation of the captures, two reports. */
+async function correlate(args: ParsedArgs, io: Io): Promise<number> {
+  const cluster = clusterFor(args);
+  let result: CorrelatedFiles;
+  try {
+    result = await correlateFiles(args.files, {
+      vxlanPorts: args.vxlanPorts,
+      pairs: args.command === 'compare',
+      ...(cluster ? { cluster } : {}),
+    });
+  } catch (error) {
+    if (error instanceof SnapshotFileError) {
+      io.stderr(`podpath: ${error.message}\n`);
+      return EXIT_UNREADABLE;
+    }
+    throw error;
+  }
+  for (const f of result.failures) io.stderr(`podpath: ${f.path}: ${f.message}\n`);
+  const status = result.failures.length > 0 ? EXIT_UNREADABLE : EXIT_OK;
+  if (args.command === 'compare' && result.captures.length !== 2) return EXIT_UNREADABLE;
+  if (result.captures.length === 0) return EXIT_UNREADABLE;
+  const index = cluster ? await cluster : undefined;
+  for (const file of result.files) {
+    for (const w of file.summary.warnings)
+      io.stderr(`podpath: ${file.name}: at byte ${w.offset}: ${w.message}\n`);
+  }
+  if (args.command === 'compare') {
+    const doc = compareDocument(result.correlation, [result.captures[0], result.captures[1]], index);
+    await io.stdout(args.json ? `${JSON.stringify(doc)}\n` : renderCompare(doc));
+    return status;
+  }
+  const doc = traceDocument(
+    result.correlation,
+    result.captures,
+    result.files.map((f) => f.summary.packets),
+    index,
+  );
+  await io.stdout(args.json ? `${JSON.stringify(doc)}\n` : renderTrace(doc));
+  return status;
 }
 
 async function analyze(args: ParsedArgs, io: Io): Promise<number> {
   let status = EXIT_OK;
   // The snapshot loads on a worker thread while the first capture is read.
-  let cluster: Promise<ClusterIndex> | undefined;
-  if (args.cluster !== null) {
-    cluster = loadClusterSnapshotInBackground(args.cluster).then((s) => new ClusterIndex(s));
-    cluster.catch(() => undefined); // reported below, when a capture awaits it
-  }
+  const cluster = clusterFor(args);
   const files: AnalyzedFile[] = [];
   for (const path of args.files) {
     try {

@@ -12,6 +12,13 @@ import type { CaptureSummary, CaptureWarning, InterfaceSummary } from './types.j
 export interface AnalysisOptions {
   /** UDP ports to decode as VXLAN besides 4789, 8472 and 6784. */
   vxlanPorts?: readonly number[];
+  /** Sees every packet after the flow table has: its flow id (-1 for none) and direction. */
+  observer?: PacketObserver;
+}
+
+/** A per-packet hook for analyses built on the flow table (trace, compare). */
+export interface PacketObserver {
+  packet(p: DecodedPacket, r: CaptureRecord, flow: number, direction: number): void;
 }
 
 /** Numbers kept per tunnel type (see noteTunnel). */
@@ -53,8 +60,10 @@ export class CaptureAnalysis {
   private readonly tunnelStats = new Float64Array(8 * TUNNEL_STATS);
   private readonly unknownLinkTypes = new Map<number, number>();
   private ended = false;
+  private readonly observer: PacketObserver | null;
 
   constructor(options: AnalysisOptions = {}) {
+    this.observer = options.observer ?? null;
     this.tables = new DecodeTables();
     for (const port of options.vxlanPorts ?? []) this.tables.addVxlanPort(port);
   }
@@ -81,6 +90,7 @@ export class CaptureAnalysis {
     if (p.stop.reason !== 'end') this.noteStop(r);
     if (p.enclosingTunnels > 0 && p.innerNetwork === Network.IP) this.noteTunnel(p);
     this.flows.add(p, r);
+    if (this.observer !== null) this.observer.packet(p, r, this.flows.lastFlow, this.flows.lastDirection);
     if (r.hasTimestamp) {
       const seconds = r.tsSeconds;
       if (seconds < this.firstSeconds || (seconds === this.firstSeconds && r.tsNanos < this.firstNanos)) {

@@ -1,4 +1,9 @@
-export { CaptureAnalysis, describeStop, type AnalysisOptions } from './capture-analysis.js';
+export {
+  CaptureAnalysis,
+  describeStop,
+  type AnalysisOptions,
+  type PacketObserver,
+} from './capture-analysis.js';
 export {
   FlowJsonWriter,
   flowSummaries,

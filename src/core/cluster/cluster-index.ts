@@ -511,6 +511,35 @@ export class ClusterIndex {
     return null;
   }
 
+  private endpointIndex: Map<string, ServiceMatch[]> | null = null;
+
+  /**
+   * The Services that have `address`:`port` as a ready endpoint for `protocol`: what a
+   * connection seen only after DNAT (inside the server pod, say) was sent to.
+   */
+  servicesOfEndpoint(address: string, port: number, protocol: string): ServiceMatch[] {
+    if (this.endpointIndex === null) {
+      const index = new Map<string, ServiceMatch[]>();
+      for (const service of this.snapshot.services) {
+        for (const p of service.ports) {
+          for (const ipv6 of [false, true]) {
+            const m = this.match(service, p, false, ipv6);
+            for (const endpoint of m.endpoints) {
+              const colon = endpoint.lastIndexOf(':');
+              const ip = endpoint.slice(0, colon).replace(/^\[|\]$/g, '');
+              const key = `${p.protocol}/${this.canonical(ip)}/${endpoint.slice(colon + 1)}`;
+              const list = index.get(key) ?? [];
+              if (!list.some((x) => x.service === service && x.port === p)) list.push(m);
+              index.set(key, list);
+            }
+          }
+        }
+      }
+      this.endpointIndex = index;
+    }
+    return this.endpointIndex.get(`${protocol.toUpperCase()}/${this.canonical(address)}/${port}`) ?? [];
+  }
+
   /** The Service port's ready endpoints of the family asked for (kube-proxy NATs within one). */
   private match(service: ServiceInfo, port: ServicePort, viaNodePort: boolean, ipv6: boolean): ServiceMatch {
     const numeric: number | null = typeof port.targetPort === 'number' ? port.targetPort : null;

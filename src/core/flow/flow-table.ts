@@ -144,12 +144,20 @@ export class FlowTable {
   private readonly slowKeys = new Map<string, number>();
   private readonly fragments = new Map<string, number>();
 
+  /**
+   * The flow the last `add` put its packet in, and which way it went (0 = A to B); -1 when
+   * the packet joined no connection flow (fragments, ICMP errors, packets without addresses).
+   */
+  lastFlow = -1;
+  lastDirection = 0;
+
   constructor(initialCapacity = 1024) {
     this.grow(initialCapacity);
   }
 
   /** Adds one decoded packet; false when it has no addresses to key a flow by. */
   add(p: DecodedPacket, r: CaptureRecord): boolean {
+    this.lastFlow = -1;
     const network = p.innerNetwork;
     const k = this.key;
     let swapped: boolean;
@@ -193,7 +201,10 @@ export class FlowTable {
       return false;
     }
     const id = this.lookup();
-    this.update(id, swapped ? 1 : A_TO_B, p, r);
+    const direction = swapped ? 1 : A_TO_B;
+    this.update(id, direction, p, r);
+    this.lastFlow = id;
+    this.lastDirection = direction;
     return true;
   }
 
@@ -552,6 +563,11 @@ export class FlowTable {
   /** The endpoint that started the flow: 0 = A, 1 = B. */
   initiator(id: number): number {
     return (this.keys[id * KEY_STRIDE + K_STATE] & STATE_INITIATOR_B) !== 0 ? 1 : 0;
+  }
+
+  /** How the initiator was told: 4 a SYN, 3 a SYN-ACK, 2 an opening RST+ACK, 1 the first packet. */
+  initiatorEvidence(id: number): number {
+    return (this.keys[id * KEY_STRIDE + K_STATE] >>> STATE_EVIDENCE_SHIFT) & 7;
   }
 
   /** Earliest and latest timestamp: seconds (±Infinity when none) and nanoseconds. */

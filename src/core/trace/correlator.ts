@@ -1,0 +1,1020 @@
+import type { PacketObserver } from '../analysis/index.js';
+import type { CaptureRecord } from '../capture/index.js';
+import type { DecodedPacket } from '../decode/index.js';
+import type { FlowTable } from '../flow/index.js';
+import { powerOfTwoAtLeast } from '../flow/hash.js';
+import { Fingerprint, fingerprint } from './fingerprint.js';
+
+/**
+ * Sightings of one packet in one capture further apart than this are different packets that
+ * happen to look alike (identical payloads with IPv4 Identification 0), not one packet crossing
+ * the node's interfaces; and after clock correction, weak fingerprints are matched across
+ * captures only within this window.
+ */
+export const SAME_PACKET_SECONDS = 0.05;
+
+/** One-way clock differences smaller than this are taken as transit time, not clock offset. */
+const ONE_WAY_TRUST_SECONDS = 1;
+
+/** What the correlator needs from each capture once it has been read. */
+export interface CorrelatedCapture {
+  name: string;
+  flows: FlowTable;
+}
+
+/** A connection's sighting point: one flow of one capture. */
+export interface HopModel {
+  hop: number;
+  capture: number;
+  flow: number;
+  /** The flow's direction (0 = A to B) that is client to server. */
+  toServerDirection: number;
+  /** Seconds since the correlator's base, on the first capture's clock. */
+  time: number;
+  ttl: number;
+  toServer: number;
+  toClient: number;
+  fromPreviousMs: number | null;
+}
+
+export interface LostModel {
+  /** Index into the connection's hops of the last point the packets were seen. */
+  afterHop: number;
+  direction: 'toServer' | 'toClient';
+  packets: number;
+  /** When the first of them was seen there (seconds since base, corrected). */
+  firstTime: number;
+}
+
+export interface ConnectionModel {
+  hops: HopModel[];
+  firstToLastMs: number | null;
+  lost: LostModel[];
+  answered: boolean;
+  matchedPackets: number;
+  /** Distinct packets (fingerprints) of the connection. */
+  fingerprints: number;
+  /**
+   * With `pairs`: per pair of captures that both saw the connection (key a * captures + b,
+   * a < b), the packets both saw and the median time between their sightings (ms).
+   */
+  pairs?: Map<number, { packets: number; medianMs: number | null }>;
+}
+
+export interface ClockModel {
+  offset: number;
+  relativeTo: number;
+  basis: 'reference' | 'two-way' | 'one-way' | 'unmatched';
+  matchedPackets: number;
+}
+
+export interface Correlation {
+  /** Whole seconds the times are counted from. */
+  baseSeconds: number;
+  clocks: ClockModel[];
+  connections: ConnectionModel[];
+  matchedPackets: number;
+  fingerprinted: number[];
+  /** Each capture's first and last packet time (seconds since base, own clock). */
+  spans: [number, number][];
+  /** Packets in both captures a and b: [a * captures + b] with a < b. */
+  pairPackets: Float64Array;
+}
+
+const growI32 = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+};
+const growF64 = (a: Float64Array, n: number): Float64Array<ArrayBuffer> => {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+};
+const growU8 = (a: Uint8Array, n: number): Uint8Array<ArrayBuffer> => {
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+};
+const growU32 = (a: Uint32Array, n: number): Uint32Array<ArrayBuffer> => {
+  const b = new Uint32Array(n);
+  b.set(a);
+  return b;
+};
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 === 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+/**
+ * Finds the same packets in several captures of the same traffic and rebuilds each
+ * connection's path through them. Feed each capture's packets through `observer(i)` (in
+ * capture order), then call `correlate` with the captures' flow tables.
+ *
+ * Storage is flat typed arrays: per sighting (a packet seen in one capture) 30 bytes, per
+ * distinct fingerprint 28 bytes, so four captures of 1.7 M packets cost about 250 MB.
+ */
+export class Correlator {
+  // Sightings.
+  private sightings = 0;
+  private sFp = new Int32Array(1024);
+  private sHop = new Int32Array(1024);
+  private sTime = new Float64Array(1024);
+  private sRec = new Int32Array(1024);
+  private sNext = new Int32Array(1024);
+  private sSeq = new Uint32Array(1024);
+  private sLen = new Int32Array(1024);
+  private sDir = new Uint8Array(1024);
+  private sTtl = new Uint8Array(1024);
+  // Fingerprints (an open-addressing table of their two hashes).
+  private fps = 0;
+  private slots = new Int32Array(2048);
+  private fpH1 = new Int32Array(1024);
+  private fpH2 = new Int32Array(1024);
+  private fpHead = new Int32Array(1024);
+  private fpTail = new Int32Array(1024);
+  private fpSeen = new Int32Array(1024);
+  private fpLastHop = new Int32Array(1024);
+  private fpWeak = new Uint8Array(1024);
+  // Hops: flows of captures that had a fingerprinted packet.
+  private hops = 0;
+  private hopCapture = new Int32Array(256);
+  private hopFlow = new Int32Array(256);
+  private readonly flowToHop: Int32Array[] = [];
+  private readonly firstTime: number[] = [];
+  private readonly lastTime: number[] = [];
+  private readonly fingerprinted: number[] = [];
+  private base = NaN;
+  private readonly scratch = new Fingerprint();
+  private withPairs = false;
+  /** Packets that repeat a fingerprint in the same flow (true duplicates): kept once. */
+  repeats = 0;
+
+  /** The packet hook for capture `index` (0, 1, ... in the order the captures are read). */
+  observer(index: number): PacketObserver {
+    while (this.flowToHop.length <= index) {
+      this.flowToHop.push(new Int32Array(0));
+      this.firstTime.push(Infinity);
+      this.lastTime.push(-Infinity);
+      this.fingerprinted.push(0);
+    }
+    return {
+      packet: (p: DecodedPacket, r: CaptureRecord, flow: number, direction: number): void => {
+        if (!r.hasTimestamp) return;
+        if (this.base !== this.base) this.base = Math.floor(r.tsSeconds);
+        const time = r.tsSeconds - this.base + r.tsNanos * 1e-9;
+        if (time < this.firstTime[index]) this.firstTime[index] = time;
+        if (time > this.lastTime[index]) this.lastTime[index] = time;
+        if (flow < 0 || !fingerprint(p, r.bytes, this.scratch)) return;
+        this.fingerprinted[index]++;
+        this.add(index, flow, direction, time, r.index);
+      },
+    };
+  }
+
+  private hopOf(capture: number, flow: number): number {
+    let map = this.flowToHop[capture];
+    if (flow >= map.length) {
+      const next = new Int32Array(Math.max(1024, powerOfTwoAtLeast(flow + 1))).fill(-1);
+      next.set(map);
+      map = this.flowToHop[capture] = next;
+    }
+    let hop = map[flow];
+    if (hop < 0) {
+      hop = this.hops++;
+      if (hop >= this.hopCapture.length) {
+        this.hopCapture = growI32(this.hopCapture, hop * 2);
+        this.hopFlow = growI32(this.hopFlow, hop * 2);
+      }
+      this.hopCapture[hop] = capture;
+      this.hopFlow[hop] = flow;
+      map[flow] = hop;
+    }
+    return hop;
+  }
+
+  private add(capture: number, flow: number, direction: number, time: number, record: number): void {
+    const f = this.scratch;
+    const hop = this.hopOf(capture, flow);
+    const fp = this.lookup(f.h1, f.h2, f.weak);
+    if (this.fpLastHop[fp] === hop) {
+      this.repeats++;
+      return;
+    }
+    this.fpLastHop[fp] = hop;
+    const s = this.sightings++;
+    if (s >= this.sFp.length) this.growSightings(s * 2);
+    this.sFp[s] = fp;
+    this.sHop[s] = hop;
+    this.sTime[s] = time;
+    this.sRec[s] = record;
+    this.sNext[s] = -1;
+    this.sSeq[s] = f.sequence;
+    this.sLen[s] = f.length;
+    this.sDir[s] = direction;
+    this.sTtl[s] = f.ttl;
+    const tail = this.fpTail[fp];
+    if (tail < 0) this.fpHead[fp] = s;
+    else this.sNext[tail] = s;
+    this.fpTail[fp] = s;
+    this.fpSeen[fp]++;
+  }
+
+  private growSightings(n: number): void {
+    this.sFp = growI32(this.sFp, n);
+    this.sHop = growI32(this.sHop, n);
+    this.sTime = growF64(this.sTime, n);
+    this.sRec = growI32(this.sRec, n);
+    this.sNext = growI32(this.sNext, n);
+    this.sSeq = growU32(this.sSeq, n);
+    this.sLen = growI32(this.sLen, n);
+    this.sDir = growU8(this.sDir, n);
+    this.sTtl = growU8(this.sTtl, n);
+  }
+
+  private lookup(h1: number, h2: number, weak: boolean): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h1 & mask; ; i = (i + 1) & mask) {
+      const id = slots[i] - 1;
+      if (id < 0) {
+        const fp = this.newFingerprint(h1, h2, weak);
+        slots[i] = fp + 1;
+        if (this.fps * 2 > slots.length) this.rehash(slots.length * 2);
+        return fp;
+      }
+      if (this.fpH1[id] === h1 && this.fpH2[id] === h2) return id;
+    }
+  }
+
+  private newFingerprint(h1: number, h2: number, weak: boolean): number {
+    const fp = this.fps++;
+    if (fp >= this.fpH1.length) {
+      const n = fp * 2;
+      this.fpH1 = growI32(this.fpH1, n);
+      this.fpH2 = growI32(this.fpH2, n);
+      this.fpHead = growI32(this.fpHead, n);
+      this.fpTail = growI32(this.fpTail, n);
+      this.fpSeen = growI32(this.fpSeen, n);
+      this.fpLastHop = growI32(this.fpLastHop, n);
+      this.fpWeak = growU8(this.fpWeak, n);
+    }
+    this.fpH1[fp] = h1;
+    this.fpH2[fp] = h2;
+    this.fpHead[fp] = -1;
+    this.fpTail[fp] = -1;
+    this.fpSeen[fp] = 0;
+    this.fpLastHop[fp] = -1;
+    this.fpWeak[fp] = weak ? 1 : 0;
+    return fp;
+  }
+
+  private rehash(size: number): void {
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let fp = 0; fp < this.fps; fp++) {
+      let i = this.fpH1[fp] & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = fp + 1;
+    }
+    this.slots = slots;
+  }
+
+  // ---- linking ---------------------------------------------------------------------------
+
+  private parent = new Int32Array(0);
+  private parity = new Uint8Array(0);
+  private size = new Int32Array(0);
+  private lastParity = 0;
+
+  private find(x: number): number {
+    const parent = this.parent;
+    const par = this.parity;
+    let root = x;
+    let p = 0;
+    while (parent[root] !== root) {
+      p ^= par[root];
+      root = parent[root];
+    }
+    let cur = x;
+    let cp = p;
+    while (cur !== root) {
+      const next = parent[cur];
+      const old = par[cur];
+      parent[cur] = root;
+      par[cur] = cp;
+      cp ^= old;
+      cur = next;
+    }
+    this.lastParity = p;
+    return root;
+  }
+
+  /** Joins hops a and b; `relation` 0 when their A-to-B directions are the same packets' direction. */
+  private union(a: number, b: number, relation: number): void {
+    let ra = this.find(a);
+    const pa = this.lastParity;
+    let rb = this.find(b);
+    const pb = this.lastParity;
+    if (ra === rb) return;
+    if (this.size[ra] < this.size[rb]) [ra, rb] = [rb, ra];
+    this.parent[rb] = ra;
+    this.parity[rb] = pa ^ pb ^ relation;
+    this.size[ra] += this.size[rb];
+  }
+
+  // Edges between hops, kept per first hop in short lists.
+  private edgeHead = new Int32Array(0);
+  private edges = 0;
+  private eNext = new Int32Array(1024);
+  private eA = new Int32Array(1024);
+  private eB = new Int32Array(1024);
+  private eCount = new Int32Array(1024);
+  private eAgree = new Int32Array(1024);
+
+  private addEdge(a: number, b: number, agree: boolean): void {
+    let e = this.edgeHead[a];
+    while (e >= 0 && this.eB[e] !== b) e = this.eNext[e];
+    if (e < 0) {
+      e = this.edges++;
+      if (e >= this.eA.length) {
+        const n = e * 2;
+        this.eNext = growI32(this.eNext, n);
+        this.eA = growI32(this.eA, n);
+        this.eB = growI32(this.eB, n);
+        this.eCount = growI32(this.eCount, n);
+        this.eAgree = growI32(this.eAgree, n);
+      }
+      this.eA[e] = a;
+      this.eB[e] = b;
+      this.eCount[e] = 0;
+      this.eAgree[e] = 0;
+      this.eNext[e] = this.edgeHead[a];
+      this.edgeHead[a] = e;
+    }
+    this.eCount[e]++;
+    if (agree) this.eAgree[e]++;
+  }
+
+  /** Unions the edges collected since the last call, best-supported first. */
+  private applyEdges(from: number): void {
+    const order: number[] = [];
+    for (let e = from; e < this.edges; e++) order.push(e);
+    order.sort((x, y) => this.eCount[y] - this.eCount[x]);
+    for (const e of order) this.union(this.eA[e], this.eB[e], this.eAgree[e] * 2 >= this.eCount[e] ? 0 : 1);
+  }
+
+  /** Star-links the sightings of one fingerprint (or one instance of it) to its first hop. */
+  private linkSightings(list: number[] | null, fp: number): void {
+    const sHop = this.sHop;
+    const sDir = this.sDir;
+    let first = -1;
+    if (list === null) {
+      for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
+        if (first < 0) first = s;
+        else if (sHop[s] !== sHop[first]) this.addEdge(sHop[first], sHop[s], sDir[s] === sDir[first]);
+      }
+    } else {
+      for (const s of list) {
+        if (first < 0) first = s;
+        else if (sHop[s] !== sHop[first]) this.addEdge(sHop[first], sHop[s], sDir[s] === sDir[first]);
+      }
+    }
+  }
+
+  /** Whether a fingerprint is seen in one capture on different flows too far apart in time. */
+  private ambiguous(fp: number): boolean {
+    let capture = -1;
+    let firstTime = 0;
+    let firstHop = -1;
+    for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
+      const c = this.hopCapture[this.sHop[s]];
+      if (c !== capture) {
+        capture = c;
+        firstTime = this.sTime[s];
+        firstHop = this.sHop[s];
+      } else if (this.sHop[s] !== firstHop && Math.abs(this.sTime[s] - firstTime) > SAME_PACKET_SECONDS) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Links the captures' packets into connections, estimates the clock offsets and lays out
+   * each connection's hops in path order.
+   */
+  correlate(captures: readonly CorrelatedCapture[], options: { pairs?: boolean } = {}): Correlation {
+    this.withPairs = options.pairs === true;
+    const captureCount = captures.length;
+    while (this.firstTime.length < captureCount) this.observer(this.firstTime.length);
+    const hops = this.hops;
+    this.parent = new Int32Array(hops);
+    for (let h = 0; h < hops; h++) this.parent[h] = h;
+    this.parity = new Uint8Array(hops);
+    this.size = new Int32Array(hops).fill(1);
+    this.edgeHead = new Int32Array(hops).fill(-1);
+
+    // Phase 1: strong, unambiguous fingerprints link flows without looking at time.
+    const deferred: number[] = [];
+    const fpCount = this.fps;
+    for (let fp = 0; fp < fpCount; fp++) {
+      if (this.fpSeen[fp] < 2) continue;
+      if (this.fpWeak[fp] === 1 || this.ambiguous(fp)) {
+        deferred.push(fp);
+        continue;
+      }
+      this.linkSightings(null, fp);
+    }
+    this.applyEdges(0);
+
+    // Clocks, from the phase 1 links.
+    const spans: [number, number][] = [];
+    for (let c = 0; c < captureCount; c++) spans.push([this.firstTime[c], this.lastTime[c]]);
+    const pairPackets = new Float64Array(captureCount * captureCount);
+    const clocks = this.estimateClocks(captures, captureCount, pairPackets);
+    const offsets = clocks.map((c) => c.offset);
+
+    // Phase 2: weak or ambiguous fingerprints, split into instances by corrected time.
+    const edgesBefore = this.edges;
+    for (const fp of deferred) this.splitByTime(fp, offsets);
+    this.applyEdges(edgesBefore);
+
+    const connections = this.layOut(captures, offsets);
+    let matched = 0;
+    for (const c of connections) matched += c.matchedPackets;
+    return {
+      baseSeconds: this.base === this.base ? this.base : 0,
+      clocks,
+      connections,
+      matchedPackets: matched,
+      fingerprinted: this.fingerprinted.slice(0, captureCount),
+      spans,
+      pairPackets,
+    };
+  }
+
+  private splitByTime(fp: number, offsets: number[]): void {
+    const list: number[] = [];
+    for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) list.push(s);
+    const at = (s: number): number => this.sTime[s] + offsets[this.hopCapture[this.sHop[s]]];
+    list.sort((a, b) => at(a) - at(b));
+    let instance: number[] = [];
+    let fpOfInstance = fp;
+    const flush = (): void => {
+      if (instance.length === 0) return;
+      // The first instance keeps the fingerprint; later ones become fingerprints of their own.
+      const target = fpOfInstance;
+      if (target !== fp) {
+        this.fpHead[target] = -1;
+        this.fpTail[target] = -1;
+      } else {
+        this.fpHead[fp] = -1;
+        this.fpTail[fp] = -1;
+      }
+      this.fpSeen[target] = 0;
+      for (const s of instance) {
+        this.sFp[s] = target;
+        this.sNext[s] = -1;
+        const tail = this.fpTail[target];
+        if (tail < 0) this.fpHead[target] = s;
+        else this.sNext[tail] = s;
+        this.fpTail[target] = s;
+        this.fpSeen[target]++;
+      }
+      if (instance.length > 1) this.linkSightings(instance, target);
+      instance = [];
+      fpOfInstance = this.newFingerprint(this.fpH1[fp], this.fpH2[fp], true);
+    };
+    let last = -Infinity;
+    for (const s of list) {
+      const t = at(s);
+      if (t - last > SAME_PACKET_SECONDS) flush();
+      instance.push(s);
+      last = t;
+    }
+    flush();
+  }
+
+  /** Groups fingerprints by the component of their first sighting's hop: [start, ids]. */
+  private byComponent(): { roots: Int32Array; start: Int32Array; ids: Int32Array } {
+    const fpCount = this.fps;
+    const roots = new Int32Array(fpCount);
+    const hops = this.hops;
+    const counts = new Int32Array(hops + 1);
+    for (let fp = 0; fp < fpCount; fp++) {
+      const head = this.fpHead[fp];
+      if (head < 0) {
+        roots[fp] = -1;
+        continue;
+      }
+      const root = this.find(this.sHop[head]);
+      roots[fp] = root;
+      counts[root + 1]++;
+    }
+    for (let h = 0; h < hops; h++) counts[h + 1] += counts[h];
+    const start = counts.slice();
+    const fill = counts.slice();
+    const ids = new Int32Array(start[hops]);
+    for (let fp = 0; fp < fpCount; fp++) if (roots[fp] >= 0) ids[fill[roots[fp]]++] = fp;
+    return { roots, start, ids };
+  }
+
+  /**
+   * The root-direction of client-to-server packets per component root: from the hop with the
+   * best evidence of who started (a SYN beats a SYN-ACK beats the first packet).
+   */
+  private clientDirections(captures: readonly CorrelatedCapture[]): Uint8Array {
+    const hops = this.hops;
+    const best = new Int32Array(hops).fill(-1);
+    const bestScore = new Float64Array(hops).fill(-1);
+    for (let h = 0; h < hops; h++) {
+      const root = this.find(h);
+      const table = captures[this.hopCapture[h]].flows;
+      const score = table.initiatorEvidence(this.hopFlow[h]) * 1e6 - this.hopCapture[h];
+      if (score > bestScore[root]) {
+        bestScore[root] = score;
+        best[root] = h;
+      }
+    }
+    const out = new Uint8Array(hops);
+    for (let h = 0; h < hops; h++) {
+      const b = best[h];
+      if (b < 0) continue;
+      this.find(b);
+      out[h] = captures[this.hopCapture[b]].flows.initiator(this.hopFlow[b]) ^ this.lastParity;
+    }
+    return out;
+  }
+
+  private estimateClocks(
+    captures: readonly CorrelatedCapture[],
+    n: number,
+    pairPackets: Float64Array,
+  ): ClockModel[] {
+    const { start, ids } = this.byComponent();
+    const c2sRoot = this.clientDirections(captures);
+    // Per pair: two-way intervals [lo, hi] where the clock offset must lie, point estimates
+    // where the directions overlap, and one-way differences.
+    const lows: number[][] = [];
+    const highs: number[][] = [];
+    const points: number[][] = [];
+    const oneWay: number[][] = [];
+    for (let i = 0; i < n * n; i++) {
+      lows.push([]);
+      highs.push([]);
+      points.push([]);
+      oneWay.push([]);
+    }
+    const first = new Float64Array(n);
+    // Per pair and direction: min, max, sum, count.
+    const acc = new Float64Array(n * n * 8);
+    const touched: number[] = [];
+    const hops = this.hops;
+    for (let root = 0; root < hops; root++) {
+      const from = start[root];
+      const to = start[root + 1];
+      if (to - from < 1 || this.size[root] < 2 || this.parent[root] !== root) continue;
+      for (let k = from; k < to; k++) {
+        const fp = ids[k];
+        if (this.fpWeak[fp] === 1) continue;
+        first.fill(NaN);
+        let dir = -1;
+        for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
+          const h = this.sHop[s];
+          const c = this.hopCapture[h];
+          if (!(first[c] <= this.sTime[s])) first[c] = this.sTime[s];
+          if (dir < 0) {
+            this.find(h);
+            dir = (this.sDir[s] ^ this.lastParity) === c2sRoot[root] ? 0 : 1;
+          }
+        }
+        for (let i = 0; i < n; i++) {
+          if (first[i] !== first[i]) continue;
+          for (let j = i + 1; j < n; j++) {
+            if (first[j] !== first[j]) continue;
+            const pair = i * n + j;
+            const d = first[j] - first[i];
+            const a = pair * 8 + dir * 4;
+            if (acc[pair * 8 + 3] === 0 && acc[pair * 8 + 7] === 0) touched.push(pair);
+            if (acc[a + 3] === 0) {
+              acc[a] = d;
+              acc[a + 1] = d;
+            } else {
+              if (d < acc[a]) acc[a] = d;
+              if (d > acc[a + 1]) acc[a + 1] = d;
+            }
+            acc[a + 2] += d;
+            acc[a + 3]++;
+            pairPackets[pair]++;
+          }
+        }
+      }
+      for (const pair of touched) {
+        const a = pair * 8;
+        const n1 = acc[a + 3];
+        const n2 = acc[a + 7];
+        if (n1 > 0 && n2 > 0) {
+          const [min1, max1, min2, max2] = [acc[a], acc[a + 1], acc[a + 4], acc[a + 5]];
+          if (min1 >= max2) {
+            lows[pair].push(max2);
+            highs[pair].push(min1);
+          } else if (min2 >= max1) {
+            lows[pair].push(max1);
+            highs[pair].push(min2);
+          } else {
+            points[pair].push((acc[a + 2] / n1 + acc[a + 6] / n2) / 2);
+          }
+        } else {
+          oneWay[pair].push(n1 > 0 ? acc[a + 2] / n1 : acc[a + 6] / n2);
+        }
+        acc.fill(0, a, a + 8);
+      }
+      touched.length = 0;
+    }
+    // theta[pair] = t_j - t_i for one instant; NaN when the pair shares nothing.
+    const theta = new Float64Array(n * n).fill(NaN);
+    const basis: ('two-way' | 'one-way')[] = new Array<'two-way' | 'one-way'>(n * n).fill('one-way');
+    for (let pair = 0; pair < n * n; pair++) {
+      if (lows[pair].length > 0) {
+        const lo = Math.max(...lows[pair]);
+        const hi = Math.min(...highs[pair]);
+        if (lo <= hi) theta[pair] = (lo + hi) / 2;
+        else {
+          const mids = lows[pair].map((l, i) => (l + highs[pair][i]) / 2).concat(points[pair]);
+          theta[pair] = median(mids) ?? NaN;
+        }
+        basis[pair] = 'two-way';
+      } else if (points[pair].length > 0) {
+        theta[pair] = median(points[pair]) ?? NaN;
+        basis[pair] = 'two-way';
+      } else if (oneWay[pair].length > 0) {
+        const m = median(oneWay[pair]) ?? 0;
+        theta[pair] = Math.abs(m) < ONE_WAY_TRUST_SECONDS ? 0 : m;
+      }
+    }
+    // A spanning tree from capture 0, strongest pairs first (Prim's).
+    const clocks: ClockModel[] = [];
+    for (let c = 0; c < n; c++)
+      clocks.push({
+        offset: 0,
+        relativeTo: c,
+        basis: c === 0 ? 'reference' : 'unmatched',
+        matchedPackets: 0,
+      });
+    const done = new Uint8Array(n);
+    for (let seed = 0; seed < n; seed++) {
+      if (done[seed] === 1) continue;
+      done[seed] = 1;
+      if (seed > 0) clocks[seed].basis = 'unmatched';
+      for (;;) {
+        let bestPair = -1;
+        let bestWeight = 0;
+        for (let i = 0; i < n; i++) {
+          for (let j = i + 1; j < n; j++) {
+            const pair = i * n + j;
+            if (done[i] === done[j] || theta[pair] !== theta[pair]) continue;
+            if (pairPackets[pair] > bestWeight) {
+              bestWeight = pairPackets[pair];
+              bestPair = pair;
+            }
+          }
+        }
+        if (bestPair < 0) break;
+        const i = Math.floor(bestPair / n);
+        const j = bestPair % n;
+        const t = theta[bestPair];
+        if (done[i] === 1) {
+          clocks[j] = {
+            offset: clocks[i].offset - t,
+            relativeTo: i,
+            basis: basis[bestPair],
+            matchedPackets: bestWeight,
+          };
+          done[j] = 1;
+        } else {
+          clocks[i] = {
+            offset: clocks[j].offset + t,
+            relativeTo: j,
+            basis: basis[bestPair],
+            matchedPackets: bestWeight,
+          };
+          done[i] = 1;
+        }
+      }
+    }
+    return clocks;
+  }
+
+  /** Each component of two or more hops, laid out as a connection. */
+  private layOut(captures: readonly CorrelatedCapture[], offsets: number[]): ConnectionModel[] {
+    const { start, ids } = this.byComponent();
+    const c2sRoot = this.clientDirections(captures);
+    const out: ConnectionModel[] = [];
+    const local = new Int32Array(this.hops).fill(-1);
+    const hops = this.hops;
+    for (let root = 0; root < hops; root++) {
+      if (this.parent[root] !== root || this.size[root] < 2) continue;
+      const from = start[root];
+      const to = start[root + 1];
+      if (to - from === 0) continue;
+      const model = this.connection(captures, offsets, ids.subarray(from, to), c2sRoot[root], local);
+      if (model !== null) out.push(model);
+    }
+    out.sort((a, b) => a.hops[0].time - b.hops[0].time || a.hops[0].hop - b.hops[0].hop);
+    return out;
+  }
+
+  private connection(
+    captures: readonly CorrelatedCapture[],
+    offsets: number[],
+    fps: Int32Array,
+    c2sRoot: number,
+    local: Int32Array,
+  ): ConnectionModel | null {
+    // Local hop indexes.
+    const hopIds: number[] = [];
+    for (const fp of fps) {
+      for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
+        const h = this.sHop[s];
+        if (local[h] < 0) {
+          local[h] = hopIds.length;
+          hopIds.push(h);
+        }
+      }
+    }
+    const k = hopIds.length;
+    const reset = (): void => {
+      for (const h of hopIds) local[h] = -1;
+    };
+    if (k < 2) {
+      reset();
+      return null;
+    }
+    const m = fps.length;
+    // Per (fingerprint, hop): corrected time of its first sighting (NaN: not seen) and record.
+    const times = new Float64Array(m * k).fill(NaN);
+    const records = new Int32Array(m * k);
+    const ttls = new Uint8Array(m * k);
+    const dirs = new Uint8Array(m); // 0 to server, 1 to client
+    const seenAt = new Int32Array(m);
+    const parities = new Uint8Array(k);
+    for (let x = 0; x < k; x++) {
+      this.find(hopIds[x]);
+      parities[x] = this.lastParity;
+    }
+    for (let f = 0; f < m; f++) {
+      const fp = fps[f];
+      let dir = -1;
+      for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
+        const x = local[this.sHop[s]];
+        if (dir < 0) dir = (this.sDir[s] ^ parities[x]) === c2sRoot ? 0 : 1;
+        const at = f * k + x;
+        const t = this.sTime[s] + offsets[this.hopCapture[this.sHop[s]]];
+        if (times[at] !== times[at]) {
+          times[at] = t;
+          records[at] = this.sRec[s];
+          ttls[at] = this.sTtl[s];
+          seenAt[f]++;
+        }
+      }
+      dirs[f] = dir;
+    }
+    // Position each hop along the path: by the client-to-server packet seen in most places,
+    // then the rest relative to hops already placed.
+    let best = -1;
+    for (let f = 0; f < m; f++) if (dirs[f] === 0 && (best < 0 || seenAt[f] > seenAt[best])) best = f;
+    if (best < 0) for (let f = 0; f < m; f++) if (best < 0 || seenAt[f] > seenAt[best]) best = f;
+    const position = new Float64Array(k).fill(NaN);
+    const tie = new Float64Array(k);
+    const sign = dirs[best] === 0 ? 1 : -1;
+    for (let x = 0; x < k; x++) {
+      const t = times[best * k + x];
+      if (t === t) {
+        position[x] = sign * t;
+        tie[x] = sign * records[best * k + x];
+      }
+    }
+    for (let pass = 0; pass < k; pass++) {
+      let changed = false;
+      for (let f = 0; f < m && !changed; f++) {
+        const row = f * k;
+        let anchor = -1;
+        for (let x = 0; x < k; x++)
+          if (position[x] === position[x] && times[row + x] === times[row + x]) anchor = x;
+        if (anchor < 0) continue;
+        const s = dirs[f] === 0 ? 1 : -1;
+        for (let x = 0; x < k; x++) {
+          if (position[x] !== position[x] && times[row + x] === times[row + x]) {
+            position[x] = position[anchor] + s * (times[row + x] - times[row + anchor]);
+            tie[x] = tie[anchor] + s * (records[row + x] - records[row + anchor]);
+            changed = true;
+          }
+        }
+      }
+      if (!changed) break;
+    }
+    const order = Array.from({ length: k }, (_, x) => x);
+    order.sort((a, b) => {
+      const pa = position[a];
+      const pb = position[b];
+      if (pa !== pb) return pa - pb;
+      const ca = this.hopCapture[hopIds[a]];
+      const cb = this.hopCapture[hopIds[b]];
+      if (ca === cb) return tie[a] - tie[b];
+      return ca - cb;
+    });
+    const rank = new Int32Array(k);
+    for (let i = 0; i < k; i++) rank[order[i]] = i;
+
+    // Per hop: time, TTL and counts.
+    const models: HopModel[] = order.map((x) => {
+      const h = hopIds[x];
+      let time = Infinity;
+      let anyTime = Infinity;
+      let ttl = -1;
+      let toServer = 0;
+      let toClient = 0;
+      for (let f = 0; f < m; f++) {
+        const t = times[f * k + x];
+        if (t !== t) continue;
+        if (dirs[f] === 0) {
+          toServer++;
+          if (t < time) {
+            time = t;
+            ttl = ttls[f * k + x];
+          }
+        } else toClient++;
+        if (t < anyTime) anyTime = t;
+      }
+      const capture = this.hopCapture[h];
+      const flow = this.hopFlow[h];
+      this.find(h);
+      return {
+        hop: h,
+        capture,
+        flow,
+        toServerDirection: c2sRoot ^ this.lastParity,
+        time: time === Infinity ? anyTime : time,
+        ttl,
+        toServer,
+        toClient,
+        fromPreviousMs: null,
+      };
+    });
+    const between = (a: number, b: number): number | null => {
+      const values: number[] = [];
+      for (let f = 0; f < m; f++) {
+        const ta = times[f * k + a];
+        const tb = times[f * k + b];
+        if (ta === ta && tb === tb) values.push(Math.abs(tb - ta) * 1000);
+      }
+      return median(values);
+    };
+    for (let i = 1; i < k; i++) models[i].fromPreviousMs = between(order[i - 1], order[i]);
+    const firstToLastMs = between(order[0], order[k - 1]);
+
+    // Packets that vanished: seen up to some point, never after, while a sibling sent later
+    // was seen further on.
+    const lost = this.vanished(fps, times, dirs, rank, order, k);
+    let matched = 0;
+    let answered = false;
+    for (let f = 0; f < m; f++) {
+      if (seenAt[f] > 1) matched++;
+      if (dirs[f] === 1) answered = true;
+    }
+    const model: ConnectionModel = {
+      hops: models,
+      firstToLastMs,
+      lost,
+      answered,
+      matchedPackets: matched,
+      fingerprints: m,
+    };
+    if (this.withPairs) model.pairs = this.pairLatencies(hopIds, times, m, k, captures.length);
+    reset();
+    return model;
+  }
+
+  private pairLatencies(
+    hopIds: number[],
+    times: Float64Array,
+    m: number,
+    k: number,
+    n: number,
+  ): Map<number, { packets: number; medianMs: number | null }> {
+    const values = new Map<number, number[]>();
+    const first = new Float64Array(n);
+    for (let f = 0; f < m; f++) {
+      first.fill(NaN);
+      for (let x = 0; x < k; x++) {
+        const t = times[f * k + x];
+        const c = this.hopCapture[hopIds[x]];
+        if (t === t && !(first[c] <= t)) first[c] = t;
+      }
+      for (let a = 0; a < n; a++) {
+        if (first[a] !== first[a]) continue;
+        for (let b = a + 1; b < n; b++) {
+          if (first[b] !== first[b]) continue;
+          const key = a * n + b;
+          let list = values.get(key);
+          if (list === undefined) values.set(key, (list = []));
+          list.push(Math.abs(first[b] - first[a]) * 1000);
+        }
+      }
+    }
+    const out = new Map<number, { packets: number; medianMs: number | null }>();
+    for (const [key, list] of values) out.set(key, { packets: list.length, medianMs: median(list) });
+    return out;
+  }
+
+  private vanished(
+    fps: Int32Array,
+    times: Float64Array,
+    dirs: Uint8Array,
+    rank: Int32Array,
+    order: number[],
+    k: number,
+  ): LostModel[] {
+    const m = fps.length;
+    // For each fingerprint: the furthest point it reached along its own direction.
+    const reach = new Int32Array(m);
+    for (let f = 0; f < m; f++) {
+      let far = -1;
+      for (let x = 0; x < k; x++) {
+        if (times[f * k + x] !== times[f * k + x]) continue;
+        const r = dirs[f] === 0 ? rank[x] : k - 1 - rank[x];
+        if (r > far) far = r;
+      }
+      reach[f] = far;
+    }
+    // Per point (in each direction's order): the latest time there of a packet that went further.
+    const late = new Float64Array(2 * k).fill(-Infinity);
+    for (let f = 0; f < m; f++) {
+      const d = dirs[f];
+      for (let x = 0; x < k; x++) {
+        const t = times[f * k + x];
+        if (t !== t) continue;
+        const r = d === 0 ? rank[x] : k - 1 - rank[x];
+        if (r < reach[f] && t > late[d * k + r]) late[d * k + r] = t;
+      }
+    }
+    const out: LostModel[] = [];
+    for (let f = 0; f < m; f++) {
+      const d = dirs[f];
+      const r = reach[f];
+      if (r < 0 || r >= k - 1) continue;
+      const x = order[d === 0 ? r : k - 1 - r];
+      const t = times[f * k + x];
+      if (!(t < late[d * k + r])) continue;
+      if (this.coalescedLater(fps, f, d, r, times, dirs, rank, k)) continue;
+      const afterHop = d === 0 ? r : k - 1 - r;
+      const direction = d === 0 ? 'toServer' : 'toClient';
+      let entry = out.find((e) => e.afterHop === afterHop && e.direction === direction);
+      if (entry === undefined) {
+        entry = { afterHop, direction, packets: 0, firstTime: t };
+        out.push(entry);
+      }
+      entry.packets++;
+      if (t < entry.firstTime) entry.firstTime = t;
+    }
+    out.sort((a, b) => a.firstTime - b.firstTime);
+    return out;
+  }
+
+  /**
+   * Whether a TCP segment that vanished after point r was merged into a bigger segment seen
+   * further on (GRO/LRO coalescing), which is not a loss.
+   */
+  private coalescedLater(
+    fps: Int32Array,
+    f: number,
+    d: number,
+    r: number,
+    times: Float64Array,
+    dirs: Uint8Array,
+    rank: Int32Array,
+    k: number,
+  ): boolean {
+    const head = this.fpHead[fps[f]];
+    const seq = this.sSeq[head];
+    const len = this.sLen[head];
+    if (len === 0) return false;
+    for (let g = 0; g < fps.length; g++) {
+      if (g === f || dirs[g] !== d) continue;
+      const other = this.fpHead[fps[g]];
+      const olen = this.sLen[other];
+      if (olen <= len) continue;
+      if ((seq - this.sSeq[other]) >>> 0 > olen - len) continue;
+      for (let x = 0; x < k; x++) {
+        if (times[g * k + x] !== times[g * k + x]) continue;
+        const rx = d === 0 ? rank[x] : k - 1 - rank[x];
+        if (rx > r) return true;
+      }
+    }
+    return false;
+  }
+}
