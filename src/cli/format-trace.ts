@@ -67,7 +67,12 @@ export function renderTrace(doc: TraceDocument): string {
       `${address(h.src)} -> ${address(h.dst)}`,
       tunnels(h.encapsulation),
       h.ttl === null ? '' : String(h.ttl),
-      h.changes.map((x) => CHANGE_WORDS[x] ?? x).join(' + '),
+      [
+        h.changes.map((x) => CHANGE_WORDS[x] ?? x).join(' + '),
+        h.packets.toServer === 0 ? '(replies only)' : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
     ]);
     const header = ['#', 'CAPTURE', 'INTERFACE', 'MS', 'SOURCE -> DESTINATION', 'TUNNEL', 'TTL', 'CHANGE'];
     if (rows.every((r) => r[2] === '')) {
@@ -84,7 +89,7 @@ export function renderTrace(doc: TraceDocument): string {
         : c.lost
             .map(
               (l) =>
-                `${formatCount(l.packets)} packet${l.packets === 1 ? '' : 's'} ${l.direction === 'toServer' ? 'to the server' : 'to the client'} vanished after ${l.after}`,
+                `${formatCount(l.packets)} packet${l.packets === 1 ? '' : 's'} ${l.direction === 'toServer' ? 'to the server' : 'to the client'} vanished after ${l.after}${l.interface ? ` (${l.interface.name ?? `if ${l.interface.index}`}${l.interface.role ? ` ${l.interface.role}` : ''})` : ''}`,
             )
             .join('; ');
     lines.push(

@@ -146,7 +146,7 @@ export class FlowTable {
 
   /**
    * The flow the last `add` put its packet in, and which way it went (0 = A to B); -1 when
-   * the packet joined no connection flow (fragments, ICMP errors, packets without addresses).
+   * the packet joined no flow of its own (fragments after the first, packets without addresses).
    */
   lastFlow = -1;
   lastDirection = 0;
@@ -501,6 +501,8 @@ export class FlowTable {
     }
     // Endpoint A is the error's sender by construction.
     this.update(id, A_TO_B, p, r);
+    this.lastFlow = id;
+    this.lastDirection = A_TO_B;
     return true;
   }
 

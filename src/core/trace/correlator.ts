@@ -150,6 +150,7 @@ export class Correlator {
   private base = NaN;
   private readonly scratch = new Fingerprint();
   private withPairs = false;
+  private readonly words = new Uint32Array(4);
   /** Packets that repeat a fingerprint in the same flow (true duplicates): kept once. */
   repeats = 0;
 
@@ -570,7 +571,16 @@ export class Correlator {
       oneWay.push([]);
     }
     const first = new Float64Array(n);
-    // Per pair and direction: min, max, sum, count.
+    const last = new Float64Array(n);
+    /*
+     * Per pair (i, j) of one connection, the bounds on the offset theta = t_j - t_i that
+     * causality gives under each hypothesis, and sums for a point estimate:
+     *   0 hiA  i upstream: a packet to the server reaches j after it left i:  theta <= first_j - last_i
+     *   1 loA             a reply reaches i after it left j:                  theta >= last_j - first_i
+     *   2 loB  j upstream: theta >= last_j - first_i (to the server)
+     *   3 hiB             theta <= first_j - last_i (replies)
+     *   4, 5   sum and count of first_j - first_i, to the server;  6, 7 the same for replies
+     */
     const acc = new Float64Array(n * n * 8);
     const touched: number[] = [];
     const hops = this.hops;
@@ -582,11 +592,14 @@ export class Correlator {
         const fp = ids[k];
         if (this.fpWeak[fp] === 1) continue;
         first.fill(NaN);
+        last.fill(NaN);
         let dir = -1;
         for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
           const h = this.sHop[s];
           const c = this.hopCapture[h];
-          if (!(first[c] <= this.sTime[s])) first[c] = this.sTime[s];
+          const t = this.sTime[s];
+          if (!(first[c] <= t)) first[c] = t;
+          if (!(last[c] >= t)) last[c] = t;
           if (dir < 0) {
             this.find(h);
             dir = (this.sDir[s] ^ this.lastParity) === c2sRoot[root] ? 0 : 1;
@@ -597,39 +610,49 @@ export class Correlator {
           for (let j = i + 1; j < n; j++) {
             if (first[j] !== first[j]) continue;
             const pair = i * n + j;
-            const d = first[j] - first[i];
-            const a = pair * 8 + dir * 4;
-            if (acc[pair * 8 + 3] === 0 && acc[pair * 8 + 7] === 0) touched.push(pair);
-            if (acc[a + 3] === 0) {
-              acc[a] = d;
-              acc[a + 1] = d;
-            } else {
-              if (d < acc[a]) acc[a] = d;
-              if (d > acc[a + 1]) acc[a + 1] = d;
+            const a = pair * 8;
+            if (acc[a + 5] === 0 && acc[a + 7] === 0) {
+              touched.push(pair);
+              acc[a] = Infinity;
+              acc[a + 1] = -Infinity;
+              acc[a + 2] = -Infinity;
+              acc[a + 3] = Infinity;
             }
-            acc[a + 2] += d;
-            acc[a + 3]++;
+            const early = first[j] - last[i];
+            const late = last[j] - first[i];
+            if (dir === 0) {
+              if (early < acc[a]) acc[a] = early;
+              if (late > acc[a + 2]) acc[a + 2] = late;
+              acc[a + 4] += first[j] - first[i];
+              acc[a + 5]++;
+            } else {
+              if (late > acc[a + 1]) acc[a + 1] = late;
+              if (early < acc[a + 3]) acc[a + 3] = early;
+              acc[a + 6] += first[j] - first[i];
+              acc[a + 7]++;
+            }
             pairPackets[pair]++;
           }
         }
       }
       for (const pair of touched) {
         const a = pair * 8;
-        const n1 = acc[a + 3];
+        const n1 = acc[a + 5];
         const n2 = acc[a + 7];
         if (n1 > 0 && n2 > 0) {
-          const [min1, max1, min2, max2] = [acc[a], acc[a + 1], acc[a + 4], acc[a + 5]];
-          if (min1 >= max2) {
-            lows[pair].push(max2);
-            highs[pair].push(min1);
-          } else if (min2 >= max1) {
-            lows[pair].push(max1);
-            highs[pair].push(min2);
+          const upstreamI = acc[a + 1] <= acc[a];
+          const upstreamJ = acc[a + 2] <= acc[a + 3];
+          if (upstreamI && !upstreamJ) {
+            lows[pair].push(acc[a + 1]);
+            highs[pair].push(acc[a]);
+          } else if (upstreamJ && !upstreamI) {
+            lows[pair].push(acc[a + 2]);
+            highs[pair].push(acc[a + 3]);
           } else {
-            points[pair].push((acc[a + 2] / n1 + acc[a + 6] / n2) / 2);
+            points[pair].push((acc[a + 4] / n1 + acc[a + 6] / n2) / 2);
           }
         } else {
-          oneWay[pair].push(n1 > 0 ? acc[a + 2] / n1 : acc[a + 6] / n2);
+          oneWay[pair].push(n1 > 0 ? acc[a + 4] / n1 : acc[a + 6] / n2);
         }
         acc.fill(0, a, a + 8);
       }
@@ -637,13 +660,21 @@ export class Correlator {
     }
     // theta[pair] = t_j - t_i for one instant; NaN when the pair shares nothing.
     const theta = new Float64Array(n * n).fill(NaN);
+    // Where every connection of the pair agrees: the offset lies in [low, high] (NaN: no such range).
+    const low = new Float64Array(n * n).fill(NaN);
+    const high = new Float64Array(n * n).fill(NaN);
     const basis: ('two-way' | 'one-way')[] = new Array<'two-way' | 'one-way'>(n * n).fill('one-way');
     for (let pair = 0; pair < n * n; pair++) {
       if (lows[pair].length > 0) {
-        const lo = Math.max(...lows[pair]);
-        const hi = Math.min(...highs[pair]);
-        if (lo <= hi) theta[pair] = (lo + hi) / 2;
-        else {
+        let lo = -Infinity;
+        let hi = Infinity;
+        for (const x of lows[pair]) if (x > lo) lo = x;
+        for (const x of highs[pair]) if (x < hi) hi = x;
+        if (lo <= hi) {
+          theta[pair] = (lo + hi) / 2;
+          low[pair] = lo;
+          high[pair] = hi;
+        } else {
           const mids = lows[pair].map((l, i) => (l + highs[pair][i]) / 2).concat(points[pair]);
           theta[pair] = median(mids) ?? NaN;
         }
@@ -686,24 +717,26 @@ export class Correlator {
         if (bestPair < 0) break;
         const i = Math.floor(bestPair / n);
         const j = bestPair % n;
-        const t = theta[bestPair];
-        if (done[i] === 1) {
-          clocks[j] = {
-            offset: clocks[i].offset - t,
-            relativeTo: i,
-            basis: basis[bestPair],
-            matchedPackets: bestWeight,
-          };
-          done[j] = 1;
-        } else {
-          clocks[i] = {
-            offset: clocks[j].offset + t,
-            relativeTo: j,
-            basis: basis[bestPair],
-            matchedPackets: bestWeight,
-          };
-          done[i] = 1;
+        const [placed, fresh] = done[i] === 1 ? [i, j] : [j, i];
+        // The offset the strongest pair gives; then narrowed to what every capture already
+        // placed allows, so no packet arrives before it was sent at any pair of points.
+        let offset =
+          placed < fresh ? clocks[placed].offset - theta[bestPair] : clocks[placed].offset + theta[bestPair];
+        let from = -Infinity;
+        let to = Infinity;
+        for (let p = 0; p < n; p++) {
+          if (done[p] !== 1 || p === fresh) continue;
+          const pair = p < fresh ? p * n + fresh : fresh * n + p;
+          if (low[pair] !== low[pair]) continue;
+          const base = clocks[p].offset;
+          const a = p < fresh ? base - high[pair] : base + low[pair];
+          const b = p < fresh ? base - low[pair] : base + high[pair];
+          if (a > from) from = a;
+          if (b < to) to = b;
         }
+        if (from <= to && from > -Infinity) offset = (from + to) / 2;
+        clocks[fresh] = { offset, relativeTo: placed, basis: basis[bestPair], matchedPackets: bestWeight };
+        done[fresh] = 1;
       }
     }
     return clocks;
@@ -817,16 +850,7 @@ export class Correlator {
       }
       if (!changed) break;
     }
-    const order = Array.from({ length: k }, (_, x) => x);
-    order.sort((a, b) => {
-      const pa = position[a];
-      const pb = position[b];
-      if (pa !== pb) return pa - pb;
-      const ca = this.hopCapture[hopIds[a]];
-      const cb = this.hopCapture[hopIds[b]];
-      if (ca === cb) return tie[a] - tie[b];
-      return ca - cb;
-    });
+    const order = this.pathOrder(captures, hopIds, times, records, dirs, position, tie, m, k);
     const rank = new Int32Array(k);
     for (let i = 0; i < k; i++) rank[order[i]] = i;
 
@@ -897,6 +921,83 @@ export class Correlator {
     if (this.withPairs) model.pairs = this.pairLatencies(hopIds, times, m, k, captures.length);
     reset();
     return model;
+  }
+
+  /**
+   * The hops in path order. Each packet two hops both saw says which came first (the earlier
+   * sighting, for packets to the server; the later, for replies; record order within one
+   * capture); the majority of votes orders each pair. Of the hops the votes leave unordered,
+   * one with the same addresses and ports as the hop before it goes first (a NAT happens once
+   * on a path, not back and forth), then the one further up the path.
+   */
+  private pathOrder(
+    captures: readonly CorrelatedCapture[],
+    hopIds: number[],
+    times: Float64Array,
+    records: Int32Array,
+    dirs: Uint8Array,
+    position: Float64Array,
+    tie: Float64Array,
+    m: number,
+    k: number,
+  ): number[] {
+    const votes = new Int32Array(k * k);
+    for (let f = 0; f < m; f++) {
+      const row = f * k;
+      for (let a = 0; a < k; a++) {
+        const ta = times[row + a];
+        if (ta !== ta) continue;
+        for (let b = a + 1; b < k; b++) {
+          const tb = times[row + b];
+          if (tb !== tb) continue;
+          let aFirst: boolean;
+          if (this.hopCapture[hopIds[a]] === this.hopCapture[hopIds[b]])
+            aFirst = records[row + a] < records[row + b];
+          else if (ta !== tb) aFirst = ta < tb;
+          else continue;
+          if (dirs[f] === 1) aFirst = !aFirst;
+          if (aFirst) votes[a * k + b]++;
+          else votes[b * k + a]++;
+        }
+      }
+    }
+    const indegree = new Int32Array(k);
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) if (votes[a * k + b] > votes[b * k + a]) indegree[b]++;
+    const placed = new Uint8Array(k);
+    const before = (a: number, b: number): boolean => {
+      const pa = position[a] === position[a] ? position[a] : Infinity;
+      const pb = position[b] === position[b] ? position[b] : Infinity;
+      if (pa !== pb) return pa < pb;
+      const ca = this.hopCapture[hopIds[a]];
+      const cb = this.hopCapture[hopIds[b]];
+      return ca === cb ? tie[a] < tie[b] : ca < cb;
+    };
+    const tuples = hopIds.map((h) => {
+      const table = captures[this.hopCapture[h]].flows;
+      const flow = this.hopFlow[h];
+      const words = (side: number): string => Array.from(table.address(flow, side, this.words)).join('.');
+      return `${table.ipVersion(flow)} ${words(0)}:${table.port(flow, 0)} ${words(1)}:${table.port(flow, 1)}`;
+    });
+    const order: number[] = [];
+    while (order.length < k) {
+      let pick = -1;
+      const previous = order.length > 0 ? tuples[order[order.length - 1]] : null;
+      const better = (x: number, y: number): boolean => {
+        const same = (tuples[x] === previous) !== (tuples[y] === previous);
+        return same ? tuples[x] === previous : before(x, y);
+      };
+      for (let x = 0; x < k; x++)
+        if (placed[x] === 0 && indegree[x] === 0 && (pick < 0 || better(x, pick))) pick = x;
+      // A cycle (votes that disagree, clocks not quite right): take the earliest of the rest.
+      if (pick < 0)
+        for (let x = 0; x < k; x++) if (placed[x] === 0 && (pick < 0 || before(x, pick))) pick = x;
+      placed[pick] = 1;
+      order.push(pick);
+      for (let b = 0; b < k; b++)
+        if (votes[pick * k + b] > votes[b * k + pick] && indegree[b] > 0) indegree[b]--;
+    }
+    return order;
   }
 
   private pairLatencies(

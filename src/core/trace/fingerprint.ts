@@ -32,7 +32,7 @@ export class Fingerprint {
 
 /**
  * Fills `out` for the innermost IP packet of `p` (whose bytes are `b`); false when it has no
- * fingerprint: not IP, a fragment, an ICMP error or another protocol.
+ * fingerprint: not IP, a fragment, or a protocol other than TCP, UDP and ICMP echo or error.
  */
 export function fingerprint(p: DecodedPacket, b: Uint8Array, out: Fingerprint): boolean {
   if (p.innerNetwork !== Network.IP) return false;
@@ -63,6 +63,17 @@ export function fingerprint(p: DecodedPacket, b: Uint8Array, out: Fingerprint): 
     w1 = 0;
     w2 = (17 << 24) | (end - start);
     weak = id === 0 || ip.version === 6;
+  } else if ((transport === Layer.ICMP || transport === Layer.ICMPV6) && p.icmp.isError) {
+    // An error quotes the packet it answers, and conntrack rewrites that quote along with the
+    // error's own addresses: only what NAT leaves alone in the quote goes in.
+    const c = p.icmp;
+    if (!c.hasQuote) return false;
+    const q = c.quoted;
+    start = end = 0;
+    w0 = (c.type << 8) | c.code;
+    w1 = (q.identification << 8) ^ q.protocol ^ (q.lengthField << 16);
+    w2 = ((ip.version === 4 ? 1 : 58) << 24) | ((c.payloadEnd - c.payloadStart) & 0xffff);
+    weak = id === 0 && q.identification === 0;
   } else if (transport === Layer.ICMP || transport === Layer.ICMPV6) {
     const c = p.icmp;
     if (!c.isEcho) return false;

@@ -257,6 +257,7 @@ function connectionOf(
   });
   const lost = model.lost.map((l) => ({
     after: captures[model.hops[l.afterHop].capture].name,
+    interface: hops[l.afterHop].interface,
     direction: l.direction,
     packets: l.packets,
   }));

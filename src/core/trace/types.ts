@@ -46,7 +46,13 @@ export interface TraceConnection {
   /** The last point a packet was seen before it vanished on the way to a later point. */
   lostAfter: string | null;
   /** The packets that vanished, by where they were last seen and which way they went. */
-  lost: { after: string; direction: 'toServer' | 'toClient'; packets: number }[];
+  lost: {
+    after: string;
+    /** The interface of that last sighting, for captures with several (`-i any`). */
+    interface: TraceHop['interface'];
+    direction: 'toServer' | 'toClient';
+    packets: number;
+  }[];
   /** Whether any server-to-client packet was seen anywhere. */
   answered: boolean;
   /** Packets matched in more than one place. */
