@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The benchmark harness (`npm run bench`). Whole-process runs of each contender over the
-// generated capture, taken in alternating rounds, reported as medians with each run's
-// record count checked against the generator's sidecar. See bench/README.md.
+// generated capture (or, for the trace rows, gen-trace.js's four captures of one run), taken
+// in alternating rounds, reported as medians with each run's record count checked against
+// the generator's sidecar. See bench/README.md.
 //
 //   node bench/run.js [--rounds N] [--tshark-rounds N] [--no-tshark] [--only a,b]
 //                     [--chunk-kib N] [--json] [--strict] [--keep-env]
@@ -21,7 +22,8 @@ const HELP = `usage: node bench/run.js [options]
   --tshark-rounds N  rounds for tshark (default 1; each takes ~35 s and ~1.5 GB)
   --no-tshark        skip tshark
   --only LIST        comma-separated contender ids: podpath-framing,podpath-analyze,
-                     podpath-analyze-cluster,pcap-parser,tshark,read
+                     podpath-analyze-cluster,podpath-analyze-4,podpath-trace,pcap-parser,
+                     tshark,read (the last two podpath rows read gen-trace.js's 4 captures)
   --chunk-kib N      read size of frame-podpath.js and read-only.js (default 512, as podpath reads)
   --json             also write the results to <bench dir>/results.json
   --strict           exit 1 when a target is missed (a FAILED count check always exits 1)
@@ -37,6 +39,21 @@ const meta = ensureCapture();
 const { ensureSnapshot, snapshotPath } = await import('./snapshot.js');
 const wantsSnapshot = !args.only || args.only.includes('podpath-analyze-cluster');
 const snapshot = wantsSnapshot ? ensureSnapshot() : null;
+// The four captures of one run for `analyze`/`trace` of all four, made (~5 s) only when one
+// of those rows runs.
+const TRACE_ROWS = ['podpath-analyze-4', 'podpath-trace'];
+const { ensureTraceCaptures, cachedTraceCaptures, tracePaths } = await import('./gen-trace.js');
+const wantsTrace = !args.only || args.only.some((id) => TRACE_ROWS.includes(id));
+if (wantsTrace && !cachedTraceCaptures())
+  console.log(`bench: generating the 4 trace captures in ${benchDir} (once; ~5 s)`);
+const trace = wantsTrace ? ensureTraceCaptures() : null;
+/** What the trace rows read: all four captures. */
+const traceInput = trace
+  ? {
+      packets: trace.files.reduce((sum, f) => sum + f.packets, 0),
+      bytes: trace.files.reduce((sum, f) => sum + f.bytes, 0),
+    }
+  : null;
 
 // ---- the children's environment --------------------------------------------------------
 // NODE_EXTRA_CA_CERTS makes Node 20 parse the CA file at startup: ~70 ms a run here, none of
@@ -53,7 +70,6 @@ childEnv.PODPATH_BENCH_CHUNK_KIB = String(args.chunkKib);
 const node = process.execPath;
 const exists = (p) => fs.existsSync(path.join(root, p));
 const tsharkPath = which('tshark');
-const analyzeOut = path.join(benchDir, 'analyze-verify.json');
 const analyzeCmd = [node, 'bin/podpath.js', 'analyze', capturePath, '--json'];
 const distMissing = exists('dist/cli/main.js') ? null : 'dist/cli/main.js not built (npm run build:cli)';
 
@@ -84,6 +100,31 @@ const contenders = [
     unavailable: distMissing,
     stdout: 'null',
     verify: (c) => verifyAnalyze(c, checkClusterNames),
+  },
+  {
+    id: 'podpath-analyze-4',
+    label: 'podpath analyze, 4 trace captures',
+    // The baseline for trace: reading and analyzing the same four files, without correlating.
+    cmd: [node, 'bin/podpath.js', 'analyze', ...tracePaths, '--json'],
+    unavailable: distMissing,
+    stdout: 'null',
+    input: traceInput,
+    verify: verifyAnalyzeTrace,
+  },
+  {
+    id: 'podpath-trace',
+    label: 'podpath trace, 4 captures',
+    cmd: [node, 'bin/podpath.js', 'trace', ...tracePaths, '--json'],
+    unavailable: distMissing,
+    stdout: 'null',
+    input: traceInput,
+    // Until the trace command lands, the CLI refuses it as bad usage.
+    unavailableWhen: (r) =>
+      r.status === 2 && r.stderr.includes("unknown command 'trace'")
+        ? "podpath has no trace command yet (podpath: unknown command 'trace')"
+        : null,
+    verify: (c) =>
+      verifyOnce(c, checkTrace, 'connections, clock offsets and packets checked once (untimed run)'),
   },
   {
     id: 'pcap-parser',
@@ -151,6 +192,13 @@ console.log(
   `capture: ${displayPath(capturePath)}  ${fmtInt(meta.packets)} packets, ` +
     `${(meta.bytes / 1e9).toFixed(3)} GB, ${fmtInt(meta.flows)} flows, ${fmtInt(meta.pods)} pods (generator v${meta.version})`,
 );
+if (trace)
+  console.log(
+    `trace captures: ${displayPath(benchDir)}/{${trace.files.map((f) => f.file).join(',')}}  ` +
+      `${trace.files.map((f) => (f.bytes / 1e6).toFixed(0)).join('/')} MB, ` +
+      `${trace.files.map((f) => fmtInt(f.packets)).join('/')} packets (${trace.lostPackets} lost after node1), ` +
+      `${fmtInt(trace.tcpUdpConnections)} TCP+UDP connections (generator v${trace.version})`,
+  );
 if (snapshot)
   console.log(
     `cluster snapshot: ${displayPath(snapshotPath)}  ${(snapshot.bytes / 1e6).toFixed(1)} MB, ${snapshot.counts.nodes} nodes, ` +
@@ -169,17 +217,19 @@ console.log('');
 // ---- warm-up and verification ------------------------------------------------------------
 // One untimed pass puts the file in the page cache, so every contender reads from memory.
 run([node, 'bench/read-only.js', capturePath]);
+if (trace) for (const p of tracePaths) run([node, 'bench/read-only.js', p]);
 for (const c of active) {
   if (!c.verify) continue;
   progress(`verifying ${c.label}`);
   c.verify(c);
+  if (c.unavailable) console.log(`  ${c.label}: unavailable: ${c.unavailable}`);
 }
 
 // ---- timed rounds, alternating -----------------------------------------------------------
 const maxRounds = Math.max(0, ...active.map((c) => c.rounds));
 for (let round = 0; round < maxRounds; round++) {
   for (const c of active) {
-    if (round >= c.rounds || c.failure) continue;
+    if (round >= c.rounds || c.failure || c.unavailable) continue;
     progress(`round ${round + 1}/${maxRounds}: ${c.label}`);
     const r = run(c.cmd, c.stdout);
     if (r.status !== 0) {
@@ -205,15 +255,17 @@ for (const c of contenders) {
   c.wallSeconds = walls.length ? median(walls) : null;
   c.wallRange = walls.length ? [Math.min(...walls), Math.max(...walls)] : null;
   c.peakRssMB = rss.length ? median(rss) : null;
-  c.packetsPerSecond = c.wallSeconds ? meta.packets / c.wallSeconds : null;
-  c.megabytesPerSecond = c.wallSeconds ? meta.bytes / MB / c.wallSeconds : null;
+  const input = c.input ?? meta;
+  c.packetsPerSecond = c.wallSeconds ? input.packets / c.wallSeconds : null;
+  c.megabytesPerSecond = c.wallSeconds ? input.bytes / MB / c.wallSeconds : null;
 }
 const byId = Object.fromEntries(contenders.map((c) => [c.id, c]));
 const ok = (c) => !c.unavailable && !c.failure && c.wallSeconds !== null;
 const speedup = (base, c) => (ok(base) && ok(c) ? base.wallSeconds / c.wallSeconds : null);
+// The trace rows read other files, so they are compared with each other only (targets).
 for (const c of contenders) {
-  c.vsPcapParser = speedup(byId['pcap-parser'], c);
-  c.vsTshark = speedup(byId.tshark, c);
+  c.vsPcapParser = c.input ? null : speedup(byId['pcap-parser'], c);
+  c.vsTshark = c.input ? null : speedup(byId.tshark, c);
 }
 
 const header = [
@@ -247,11 +299,14 @@ const rows = contenders.map((c) => {
 });
 printTable(header, rows);
 console.log('medians of whole-process runs; MB = 10^6 bytes; "vs X" = X wall / this wall (higher is faster)');
+if (trace) console.log('the 4-capture rows: packets/s and MB/s over all four files');
 
 // ---- targets -----------------------------------------------------------------------------
 const analyze = byId['podpath-analyze'];
 const analyzeCluster = byId['podpath-analyze-cluster'];
 const framing = byId['podpath-framing'];
+const analyzeFour = byId['podpath-analyze-4'];
+const traceRow = byId['podpath-trace'];
 const targets = [
   target(
     'podpath analyze wall <= 0.65 s',
@@ -289,6 +344,15 @@ const targets = [
     analyze,
   ),
   target(
+    'podpath trace costs at most 2x the wall time of podpath analyze of the same 4 captures',
+    traceRow,
+    () => traceRow.wallSeconds <= analyzeFour.wallSeconds * 2,
+    () =>
+      `${(traceRow.wallSeconds / analyzeFour.wallSeconds).toFixed(2)}x ` +
+      `(${traceRow.wallSeconds.toFixed(3)} s vs ${analyzeFour.wallSeconds.toFixed(3)} s)`,
+    analyzeFour,
+  ),
+  target(
     'podpath framing >= 3 GB/s',
     framing,
     () => framing.megabytesPerSecond >= 3000,
@@ -313,6 +377,7 @@ if (args.json) {
     chunkKib: args.chunkKib,
     capture: { path: capturePath, ...meta },
     snapshot: snapshot ? { path: snapshotPath, ...snapshot } : null,
+    traceCaptures: trace ? { paths: tracePaths, ...trace } : null,
     contenders: contenders.map((c) => ({
       id: c.id,
       label: c.label,
@@ -320,6 +385,7 @@ if (args.json) {
       status: c.unavailable ? 'unavailable' : c.failure ? 'failed' : 'ok',
       reason: c.unavailable ?? c.failure ?? null,
       note: c.note,
+      input: c.input ?? null,
       runs: c.runs,
       wallSeconds: c.wallSeconds,
       wallRange: c.wallRange,
@@ -384,34 +450,95 @@ function checkTsharkConv(c, stdout) {
  * parsed output further and returns a problem or null.
  */
 function verifyAnalyze(c, more = null) {
-  const fd = fs.openSync(analyzeOut, 'w');
+  const note = more
+    ? 'packets and flow names checked once (untimed run)'
+    : 'packets checked once (untimed run)';
+  verifyOnce(
+    c,
+    (out) => {
+      const packets = out?.captures?.[0]?.packets;
+      if (packets !== meta.packets) return `captures[0].packets is ${packets}, capture has ${meta.packets}`;
+      return more?.(out) ?? null;
+    },
+    note,
+  );
+}
+
+/** analyze of the four trace captures: each one's packets, in the order given. */
+function verifyAnalyzeTrace(c) {
+  verifyOnce(
+    c,
+    (out) => checkCapturePackets(out, 'captures'),
+    'packets of each capture checked once (untimed run)',
+  );
+}
+
+/**
+ * One untimed run of c.cmd with stdout to a file, parsed as JSON and given to `check`, which
+ * returns a problem or null. A run that c.unavailableWhen recognises makes the row unavailable.
+ */
+function verifyOnce(c, check, note) {
+  const file = path.join(benchDir, `${c.id}-verify.json`);
+  const fd = fs.openSync(file, 'w');
   let r;
   try {
     r = run(c.cmd, fd);
   } finally {
     fs.closeSync(fd);
   }
-  if (r.status !== 0) {
-    c.failure = `verification run: exit ${r.status ?? r.signal}: ${lastLine(r.stderr)}`;
-    return;
-  }
   let out;
   try {
-    out = JSON.parse(fs.readFileSync(analyzeOut, 'utf8'));
+    if (r.status !== 0) {
+      const reason = c.unavailableWhen?.(r);
+      if (reason) c.unavailable = reason;
+      else c.failure = `verification run: exit ${r.status ?? r.signal}: ${lastLine(r.stderr)}`;
+      return;
+    }
+    out = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     c.failure = `verification run: output is not JSON (${err.message})`;
     return;
   } finally {
-    fs.rmSync(analyzeOut, { force: true });
+    fs.rmSync(file, { force: true });
   }
-  const packets = out?.captures?.[0]?.packets;
-  const problem =
-    packets !== meta.packets ? `captures[0].packets is ${packets}, capture has ${meta.packets}` : more?.(out);
+  const problem = check(out);
   if (problem) c.failure = `verification run: ${problem}`;
-  else
-    c.note = more
-      ? 'packets and flow names checked once (untimed run)'
-      : 'packets checked once (untimed run)';
+  else c.note = note;
+}
+
+/** out[key][i].packets must be the sidecar's packets for trace file i. */
+function checkCapturePackets(out, key) {
+  const captures = out?.[key];
+  if (!Array.isArray(captures) || captures.length !== trace.files.length)
+    return `${key} has ${Array.isArray(captures) ? captures.length : 'no'} entries, expected ${trace.files.length}`;
+  for (let i = 0; i < trace.files.length; i++)
+    if (captures[i]?.packets !== trace.files[i].packets)
+      return `${key}[${i}].packets is ${captures[i]?.packets}, ${trace.files[i].file} has ${trace.files[i].packets}`;
+  return null;
+}
+
+/**
+ * podpath.trace/v1: about every TCP connection and DNS lookup paired up across the captures
+ * (ICMP sessions may count too), each capture read whole, and node2's 2.5 ms clock lead found.
+ */
+function checkTrace(out) {
+  if (out?.schema !== 'podpath.trace/v1')
+    return `schema is ${JSON.stringify(out?.schema)}, not podpath.trace/v1`;
+  if (!Array.isArray(out.connections)) return 'no connections array';
+  const want = trace.tcpUdpConnections;
+  const tolerance = Math.max(10, Math.ceil(want * 0.005));
+  if (out.connections.length < want - tolerance)
+    return `${out.connections.length} connections, the captures hold ${want} TCP and UDP ones (tolerance ${tolerance})`;
+  const offsets = out.clockOffsets ?? {};
+  for (const f of trace.files) {
+    if (f.clockOffsetSeconds === 0) continue; // the reference and its node's own underlay
+    // keyed by capture name; accept the path as given too
+    const key = Object.keys(offsets).find((k) => k === f.file || path.basename(k) === f.file);
+    const got = key === undefined ? undefined : offsets[key];
+    if (typeof got !== 'number' || Math.abs(got - f.clockOffsetSeconds) > 0.0005)
+      return `clockOffsets of ${f.file} is ${got}, expected ${f.clockOffsetSeconds} s within 0.5 ms`;
+  }
+  return Array.isArray(out.captures) ? checkCapturePackets(out, 'captures') : null;
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   topFlows,
   type AnalyzedFile,
 } from '../node/index.js';
-import { compareDocument, traceDocument } from '../core/trace/index.js';
+import { compareDocument, traceConnections, traceDocument, traceHead } from '../core/trace/index.js';
 import { correlateFiles, type CorrelatedFiles } from '../node/trace-files.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { renderCompare, renderTrace } from './format-trace.js';
@@ -145,13 +145,24 @@ async function correlate(args: ParsedArgs, io: Io): Promise<number> {
     await io.stdout(args.json ? `${JSON.stringify(doc)}\n` : renderCompare(doc));
     return status;
   }
-  const doc = traceDocument(
-    result.correlation,
-    result.captures,
-    result.files.map((f) => f.summary.packets),
-    index,
-  );
-  await io.stdout(args.json ? `${JSON.stringify(doc)}\n` : renderTrace(doc));
+  const packets = result.files.map((f) => f.summary.packets);
+  if (!args.json) {
+    await io.stdout(renderTrace(traceDocument(result.correlation, result.captures, packets, index)));
+    return status;
+  }
+  // Streamed: a connection at a time, a megabyte a write, never the whole document in memory.
+  const { matchedPackets, warnings, ...head } = traceHead(result.correlation, result.captures, packets);
+  let batch = `${JSON.stringify(head).slice(0, -1)},"connections":[`;
+  let first = true;
+  for (const connection of traceConnections(result.correlation, result.captures, index)) {
+    batch += (first ? '' : ',') + JSON.stringify(connection);
+    first = false;
+    if (batch.length >= WRITE_BYTES) {
+      await io.stdout(batch);
+      batch = '';
+    }
+  }
+  await io.stdout(`${batch}],"matchedPackets":${matchedPackets},"warnings":${JSON.stringify(warnings)}}\n`);
   return status;
 }
 

@@ -67,6 +67,7 @@ export async function correlateFiles(
       flows: file.analysis.flows,
       precisionDigits: file.analysis.precisionDigits(),
       ...(file.summary.datapath?.interfaces ? { interfaces: file.summary.datapath.interfaces } : {}),
+      side: (flow: number, client: number) => writer.side(flow, client),
       summary(flow: number): FlowSummary {
         let s = cache.get(flow);
         if (s === undefined) cache.set(flow, (s = JSON.parse(writer.flow(flow)) as FlowSummary));

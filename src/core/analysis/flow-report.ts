@@ -1,6 +1,6 @@
-import { formatTimestamp, type InterfaceInfo, isIsoSecond, wholeSecond } from '../capture/index.js';
+import { formatTimestamp, type InterfaceInfo, isIsoSecond, utf8, wholeSecond } from '../capture/index.js';
 import type { ClusterIndex, Identity } from '../cluster/index.js';
-import { formatIp, formatIpv6, formatMac, MAX_TUNNELS, TUNNEL_NAMES } from '../decode/index.js';
+import { formatIp, formatIpv4, formatIpv6, formatMac, MAX_TUNNELS, TUNNEL_NAMES } from '../decode/index.js';
 import {
   asciiBytes,
   JsonBytes,
@@ -12,7 +12,7 @@ import {
   putUint,
 } from './json-bytes.js';
 import { FlowKind, type FlowTable, type ProxyHeader } from '../flow/index.js';
-import type { FlowSummary } from './types.js';
+import type { Encapsulation, Endpoint, FlowSummary } from './types.js';
 
 const IP_PROTOCOL_NAMES: Record<number, string> = {
   1: 'icmp',
@@ -88,6 +88,15 @@ const MAX_FLOW_BYTES = 4096;
 
 const SECOND_CACHE = 4096;
 const ISO_SECOND_LENGTH = 19;
+
+/** A flow's ends and tunnels seen one way round (see FlowJsonWriter.side). */
+export interface FlowSide {
+  protocol: string;
+  src: Endpoint;
+  dst: Endpoint;
+  encapsulation: Encapsulation[];
+  interface: FlowSummary['interface'];
+}
 
 interface ContextText {
   interfaceJson: Uint8Array;
@@ -191,6 +200,95 @@ export class FlowJsonWriter {
     }
     b[at++] = 125;
     out.length = at;
+  }
+
+  private readonly addressObjects = new Map<number | string, Endpoint>();
+  private readonly protocolStrings = new Map<Uint8Array, string>();
+  private readonly interfaceObjects = new Map<number, FlowSummary['interface']>();
+  private readonly encapsulationObjects = new Map<string, Encapsulation[]>();
+
+  /**
+   * The flow's ends and tunnels as objects, oriented with `client` (0 = endpoint A) as src:
+   * the same fields `flow()` writes, without writing and parsing the whole flow. Address,
+   * interface and tunnel objects are made once and shared (treat them as read-only).
+   */
+  side(id: number, client: number): FlowSide {
+    const table = this.table;
+    const kind = table.kind(id);
+    const name = this.protocolName(
+      kind,
+      kind === FlowKind.ETHERNET ? table.port(id, 1) : table.ipProtocol(id),
+    );
+    const context = this.context(table.contextOf(id));
+    let iface = this.interfaceObjects.get(table.contextOf(id));
+    if (iface === undefined) {
+      iface = JSON.parse(
+        utf8(context.interfaceJson, 0, context.interfaceJson.length),
+      ) as FlowSummary['interface'];
+      this.interfaceObjects.set(table.contextOf(id), iface);
+    }
+    let protocol = this.protocolStrings.get(name);
+    if (protocol === undefined) {
+      protocol = utf8(name, 0, name.length);
+      this.protocolStrings.set(name, protocol);
+    }
+    return {
+      protocol,
+      src: this.endpointObject(id, client, kind),
+      dst: this.endpointObject(id, 1 - client, kind),
+      encapsulation: this.encapsulationObject(id, client, context),
+      interface: iface,
+    };
+  }
+
+  private endpointObject(id: number, side: number, kind: number): Endpoint {
+    const table = this.table;
+    const words = table.address(id, side, this.words);
+    const version = kind === FlowKind.ARP ? 4 : table.ipVersion(id);
+    const key =
+      kind === FlowKind.ETHERNET
+        ? `mac ${words[0]}:${words[1]}`
+        : version === 4
+          ? words[0] | 0
+          : `${words[0]}:${words[1]}:${words[2]}:${words[3]}`;
+    let base = this.addressObjects.get(key);
+    if (base === undefined) {
+      const out = this.textScratch;
+      out.clear();
+      if (kind === FlowKind.ETHERNET) base = { mac: formatMac(words[0], words[1]) };
+      else {
+        const text = this.options.cluster !== undefined ? this.identityText(version, words) : null;
+        base = {
+          ip: version === 4 ? formatIpv4(words[0]) : formatIpv6(words),
+          ...(text !== null ? (JSON.parse(`{${utf8(text, 1, text.length)}}`) as Endpoint) : {}),
+        };
+      }
+      this.addressObjects.set(key, base);
+    }
+    if (kind !== FlowKind.PORTS) return base;
+    // The port goes second, as `flow()` writes it.
+    if (this.options.cluster === undefined) return { ip: base.ip, port: table.port(id, side) };
+    const { ip, ...identity } = base;
+    return { ip, port: table.port(id, side), ...identity };
+  }
+
+  private encapsulationObject(id: number, client: number, context: ContextText): Encapsulation[] {
+    const table = this.table;
+    const tunnels = table.contexts.contexts[table.contextOf(id)].tunnels;
+    if (tunnels.length === 0) return [];
+    let key = `${table.contextOf(id)} ${table.outerOrientation(id)} ${client}`;
+    for (let t = 0; t < tunnels.length && t < MAX_TUNNELS; t++)
+      key += ` ${table.vni(id, t, 0)} ${table.vni(id, t, 1)}`;
+    let list = this.encapsulationObjects.get(key);
+    if (list === undefined) {
+      const out = this.textScratch;
+      out.clear();
+      out.reserve(MAX_FLOW_BYTES);
+      out.length = this.encapsulation(id, client, context, out.bytes, 0);
+      list = JSON.parse(out.toString()) as Encapsulation[];
+      this.encapsulationObjects.set(key, list);
+    }
+    return list;
   }
 
   /** A flow's protocol name as bytes, made once per (kind, number). */

@@ -11,6 +11,7 @@ export {
   ipProtocolName,
   etherTypeName,
   type FlowReportOptions,
+  type FlowSide,
 } from './flow-report.js';
 export { JsonBytes, asciiBytes } from './json-bytes.js';
 export * from './types.js';

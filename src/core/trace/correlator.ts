@@ -13,6 +13,11 @@ import { Fingerprint, fingerprint } from './fingerprint.js';
  */
 export const SAME_PACKET_SECONDS = 0.05;
 
+/** Int32 words per fingerprint: h1, h2, last hop, sightings. */
+const FP_STRIDE = 4;
+const FP_LAST_HOP = 2;
+const FP_SEEN = 3;
+
 /** One-way clock differences smaller than this are taken as transit time, not clock offset. */
 const ONE_WAY_TRUST_SECONDS = 1;
 
@@ -124,21 +129,24 @@ export class Correlator {
   private sHop = new Int32Array(1024);
   private sTime = new Float64Array(1024);
   private sRec = new Int32Array(1024);
-  private sNext = new Int32Array(1024);
   private sSeq = new Uint32Array(1024);
   private sLen = new Int32Array(1024);
   private sDir = new Uint8Array(1024);
   private sTtl = new Uint8Array(1024);
-  // Fingerprints (an open-addressing table of their two hashes).
+  // Fingerprints: an open-addressing table of their two hashes, and per fingerprint
+  // [h1, h2, the hop it was last seen at, sightings] side by side (one cache line a lookup).
   private fps = 0;
   private slots = new Int32Array(2048);
-  private fpH1 = new Int32Array(1024);
-  private fpH2 = new Int32Array(1024);
-  private fpHead = new Int32Array(1024);
-  private fpTail = new Int32Array(1024);
-  private fpSeen = new Int32Array(1024);
-  private fpLastHop = new Int32Array(1024);
+  private fpRec = new Int32Array(1024 * FP_STRIDE);
   private fpWeak = new Uint8Array(1024);
+  // After reading: each fingerprint's sightings side by side (see byFingerprint).
+  private fpStart = new Int32Array(0);
+  private bS = new Int32Array(0);
+  private bHop = new Int32Array(0);
+  private bTime = new Float64Array(0);
+  private bRec = new Int32Array(0);
+  private bDir = new Uint8Array(0);
+  private bTtl = new Uint8Array(0);
   // Hops: flows of captures that had a fingerprinted packet.
   private hops = 0;
   private hopCapture = new Int32Array(256);
@@ -150,7 +158,12 @@ export class Correlator {
   private base = NaN;
   private readonly scratch = new Fingerprint();
   private withPairs = false;
-  private readonly words = new Uint32Array(4);
+  private scratchTimes = new Float64Array(256);
+  private scratchValues = new Float64Array(64);
+  private scratchRecords = new Int32Array(256);
+  private scratchTtls = new Uint8Array(256);
+  private scratchDirs = new Uint8Array(64);
+  private scratchSeen = new Int32Array(64);
   /** Packets that repeat a fingerprint in the same flow (true duplicates): kept once. */
   repeats = 0;
 
@@ -200,28 +213,24 @@ export class Correlator {
   private add(capture: number, flow: number, direction: number, time: number, record: number): void {
     const f = this.scratch;
     const hop = this.hopOf(capture, flow);
-    const fp = this.lookup(f.h1, f.h2, f.weak);
-    if (this.fpLastHop[fp] === hop) {
+    const at = this.lookup(f.h1, f.h2, f.weak) * FP_STRIDE;
+    const rec = this.fpRec;
+    if (rec[at + FP_LAST_HOP] === hop) {
       this.repeats++;
       return;
     }
-    this.fpLastHop[fp] = hop;
+    rec[at + FP_LAST_HOP] = hop;
+    rec[at + FP_SEEN]++;
     const s = this.sightings++;
     if (s >= this.sFp.length) this.growSightings(s * 2);
-    this.sFp[s] = fp;
+    this.sFp[s] = at / FP_STRIDE;
     this.sHop[s] = hop;
     this.sTime[s] = time;
     this.sRec[s] = record;
-    this.sNext[s] = -1;
     this.sSeq[s] = f.sequence;
     this.sLen[s] = f.length;
     this.sDir[s] = direction;
     this.sTtl[s] = f.ttl;
-    const tail = this.fpTail[fp];
-    if (tail < 0) this.fpHead[fp] = s;
-    else this.sNext[tail] = s;
-    this.fpTail[fp] = s;
-    this.fpSeen[fp]++;
   }
 
   private growSightings(n: number): void {
@@ -229,7 +238,6 @@ export class Correlator {
     this.sHop = growI32(this.sHop, n);
     this.sTime = growF64(this.sTime, n);
     this.sRec = growI32(this.sRec, n);
-    this.sNext = growI32(this.sNext, n);
     this.sSeq = growU32(this.sSeq, n);
     this.sLen = growI32(this.sLen, n);
     this.sDir = growU8(this.sDir, n);
@@ -247,37 +255,61 @@ export class Correlator {
         if (this.fps * 2 > slots.length) this.rehash(slots.length * 2);
         return fp;
       }
-      if (this.fpH1[id] === h1 && this.fpH2[id] === h2) return id;
+      if (this.fpRec[id * FP_STRIDE] === h1 && this.fpRec[id * FP_STRIDE + 1] === h2) return id;
     }
   }
 
   private newFingerprint(h1: number, h2: number, weak: boolean): number {
     const fp = this.fps++;
-    if (fp >= this.fpH1.length) {
-      const n = fp * 2;
-      this.fpH1 = growI32(this.fpH1, n);
-      this.fpH2 = growI32(this.fpH2, n);
-      this.fpHead = growI32(this.fpHead, n);
-      this.fpTail = growI32(this.fpTail, n);
-      this.fpSeen = growI32(this.fpSeen, n);
-      this.fpLastHop = growI32(this.fpLastHop, n);
-      this.fpWeak = growU8(this.fpWeak, n);
+    if (fp >= this.fpWeak.length) {
+      this.fpRec = growI32(this.fpRec, fp * 2 * FP_STRIDE);
+      this.fpWeak = growU8(this.fpWeak, fp * 2);
     }
-    this.fpH1[fp] = h1;
-    this.fpH2[fp] = h2;
-    this.fpHead[fp] = -1;
-    this.fpTail[fp] = -1;
-    this.fpSeen[fp] = 0;
-    this.fpLastHop[fp] = -1;
+    const at = fp * FP_STRIDE;
+    this.fpRec[at] = h1;
+    this.fpRec[at + 1] = h2;
+    this.fpRec[at + FP_LAST_HOP] = -1;
+    this.fpRec[at + FP_SEEN] = 0;
     this.fpWeak[fp] = weak ? 1 : 0;
     return fp;
+  }
+
+  /**
+   * Lays each fingerprint's sightings side by side (a counting sort by fingerprint, each
+   * keeping the order it was read in), so linking walks memory in order.
+   */
+  private byFingerprint(): void {
+    const fps = this.fps;
+    const n = this.sightings;
+    const start = new Int32Array(fps + 1);
+    for (let s = 0; s < n; s++) start[this.sFp[s] + 1]++;
+    for (let fp = 0; fp < fps; fp++) start[fp + 1] += start[fp];
+    const fill = start.slice(0, fps);
+    if (this.bS.length < n) {
+      this.bS = new Int32Array(n);
+      this.bHop = new Int32Array(n);
+      this.bTime = new Float64Array(n);
+      this.bRec = new Int32Array(n);
+      this.bDir = new Uint8Array(n);
+      this.bTtl = new Uint8Array(n);
+    }
+    for (let s = 0; s < n; s++) {
+      const i = fill[this.sFp[s]]++;
+      this.bS[i] = s;
+      this.bHop[i] = this.sHop[s];
+      this.bTime[i] = this.sTime[s];
+      this.bRec[i] = this.sRec[s];
+      this.bDir[i] = this.sDir[s];
+      this.bTtl[i] = this.sTtl[s];
+    }
+    this.fpStart = start;
   }
 
   private rehash(size: number): void {
     const slots = new Int32Array(size);
     const mask = size - 1;
     for (let fp = 0; fp < this.fps; fp++) {
-      let i = this.fpH1[fp] & mask;
+      let i = this.fpRec[fp * FP_STRIDE] & mask;
       while (slots[i] !== 0) i = (i + 1) & mask;
       slots[i] = fp + 1;
     }
@@ -368,36 +400,38 @@ export class Correlator {
     for (const e of order) this.union(this.eA[e], this.eB[e], this.eAgree[e] * 2 >= this.eCount[e] ? 0 : 1);
   }
 
-  /** Star-links the sightings of one fingerprint (or one instance of it) to its first hop. */
-  private linkSightings(list: number[] | null, fp: number): void {
+  /** Star-links the sightings of one fingerprint to the hop of its first. */
+  private linkRange(from: number, to: number): void {
+    const bHop = this.bHop;
+    const bDir = this.bDir;
+    for (let i = from + 1; i < to; i++)
+      if (bHop[i] !== bHop[from]) this.addEdge(bHop[from], bHop[i], bDir[i] === bDir[from]);
+  }
+
+  /** Star-links one time instance of a split fingerprint (sighting indexes). */
+  private linkList(list: number[]): void {
     const sHop = this.sHop;
     const sDir = this.sDir;
-    let first = -1;
-    if (list === null) {
-      for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
-        if (first < 0) first = s;
-        else if (sHop[s] !== sHop[first]) this.addEdge(sHop[first], sHop[s], sDir[s] === sDir[first]);
-      }
-    } else {
-      for (const s of list) {
-        if (first < 0) first = s;
-        else if (sHop[s] !== sHop[first]) this.addEdge(sHop[first], sHop[s], sDir[s] === sDir[first]);
-      }
+    const first = list[0];
+    for (let i = 1; i < list.length; i++) {
+      const s = list[i];
+      if (sHop[s] !== sHop[first]) this.addEdge(sHop[first], sHop[s], sDir[s] === sDir[first]);
     }
   }
 
   /** Whether a fingerprint is seen in one capture on different flows too far apart in time. */
-  private ambiguous(fp: number): boolean {
+  private ambiguous(from: number, to: number): boolean {
     let capture = -1;
     let firstTime = 0;
     let firstHop = -1;
-    for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
-      const c = this.hopCapture[this.sHop[s]];
+    for (let i = from; i < to; i++) {
+      const hop = this.bHop[i];
+      const c = this.hopCapture[hop];
       if (c !== capture) {
         capture = c;
-        firstTime = this.sTime[s];
-        firstHop = this.sHop[s];
-      } else if (this.sHop[s] !== firstHop && Math.abs(this.sTime[s] - firstTime) > SAME_PACKET_SECONDS) {
+        firstTime = this.bTime[i];
+        firstHop = hop;
+      } else if (hop !== firstHop && Math.abs(this.bTime[i] - firstTime) > SAME_PACKET_SECONDS) {
         return true;
       }
     }
@@ -420,15 +454,19 @@ export class Correlator {
     this.edgeHead = new Int32Array(hops).fill(-1);
 
     // Phase 1: strong, unambiguous fingerprints link flows without looking at time.
+    this.byFingerprint();
     const deferred: number[] = [];
     const fpCount = this.fps;
+    const fpStart = this.fpStart;
     for (let fp = 0; fp < fpCount; fp++) {
-      if (this.fpSeen[fp] < 2) continue;
-      if (this.fpWeak[fp] === 1 || this.ambiguous(fp)) {
+      const from = fpStart[fp];
+      const to = fpStart[fp + 1];
+      if (to - from < 2) continue;
+      if (this.fpWeak[fp] === 1 || this.ambiguous(from, to)) {
         deferred.push(fp);
         continue;
       }
-      this.linkSightings(null, fp);
+      this.linkRange(from, to);
     }
     this.applyEdges(0);
 
@@ -436,15 +474,24 @@ export class Correlator {
     const spans: [number, number][] = [];
     for (let c = 0; c < captureCount; c++) spans.push([this.firstTime[c], this.lastTime[c]]);
     const pairPackets = new Float64Array(captureCount * captureCount);
-    const clocks = this.estimateClocks(captures, captureCount, pairPackets);
+    let groups = this.byComponent();
+    let c2sRoot = this.clientDirections(captures);
+    this.pack(groups.ids);
+    const clocks = this.estimateClocks(groups, c2sRoot, captureCount, pairPackets);
     const offsets = clocks.map((c) => c.offset);
 
     // Phase 2: weak or ambiguous fingerprints, split into instances by corrected time.
-    const edgesBefore = this.edges;
-    for (const fp of deferred) this.splitByTime(fp, offsets);
-    this.applyEdges(edgesBefore);
+    if (deferred.length > 0) {
+      const edgesBefore = this.edges;
+      for (const fp of deferred) this.splitByTime(fp, offsets);
+      this.applyEdges(edgesBefore);
+      this.byFingerprint();
+      groups = this.byComponent();
+      c2sRoot = this.clientDirections(captures);
+      this.pack(groups.ids);
+    }
 
-    const connections = this.layOut(captures, offsets);
+    const connections = this.layOut(captures, offsets, groups, c2sRoot);
     let matched = 0;
     for (const c of connections) matched += c.matchedPackets;
     return {
@@ -458,37 +505,26 @@ export class Correlator {
     };
   }
 
+  /**
+   * Splits a weak or ambiguous fingerprint into the packets it stands for: sightings within
+   * SAME_PACKET_SECONDS of each other (on the corrected clocks) are one packet. The first
+   * keeps the fingerprint; each later one becomes a fingerprint of its own.
+   */
   private splitByTime(fp: number, offsets: number[]): void {
     const list: number[] = [];
-    for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) list.push(s);
+    for (let i = this.fpStart[fp]; i < this.fpStart[fp + 1]; i++) list.push(this.bS[i]);
     const at = (s: number): number => this.sTime[s] + offsets[this.hopCapture[this.sHop[s]]];
     list.sort((a, b) => at(a) - at(b));
     let instance: number[] = [];
-    let fpOfInstance = fp;
+    let target = fp;
     const flush = (): void => {
       if (instance.length === 0) return;
-      // The first instance keeps the fingerprint; later ones become fingerprints of their own.
-      const target = fpOfInstance;
-      if (target !== fp) {
-        this.fpHead[target] = -1;
-        this.fpTail[target] = -1;
-      } else {
-        this.fpHead[fp] = -1;
-        this.fpTail[fp] = -1;
-      }
-      this.fpSeen[target] = 0;
-      for (const s of instance) {
-        this.sFp[s] = target;
-        this.sNext[s] = -1;
-        const tail = this.fpTail[target];
-        if (tail < 0) this.fpHead[target] = s;
-        else this.sNext[tail] = s;
-        this.fpTail[target] = s;
-        this.fpSeen[target]++;
-      }
-      if (instance.length > 1) this.linkSightings(instance, target);
+      if (target < 0)
+        target = this.newFingerprint(this.fpRec[fp * FP_STRIDE], this.fpRec[fp * FP_STRIDE + 1], true);
+      for (const s of instance) this.sFp[s] = target;
+      if (instance.length > 1) this.linkList(instance);
       instance = [];
-      fpOfInstance = this.newFingerprint(this.fpH1[fp], this.fpH2[fp], true);
+      target = -1;
     };
     let last = -Infinity;
     for (const s of list) {
@@ -507,12 +543,12 @@ export class Correlator {
     const hops = this.hops;
     const counts = new Int32Array(hops + 1);
     for (let fp = 0; fp < fpCount; fp++) {
-      const head = this.fpHead[fp];
-      if (head < 0) {
+      const head = this.fpStart[fp];
+      if (head === this.fpStart[fp + 1]) {
         roots[fp] = -1;
         continue;
       }
-      const root = this.find(this.sHop[head]);
+      const root = this.find(this.bHop[head]);
       roots[fp] = root;
       counts[root + 1]++;
     }
@@ -522,6 +558,44 @@ export class Correlator {
     const ids = new Int32Array(start[hops]);
     for (let fp = 0; fp < fpCount; fp++) if (roots[fp] >= 0) ids[fill[roots[fp]]++] = fp;
     return { roots, start, ids };
+  }
+
+  // Sightings copied out in component, then fingerprint, order (see pack).
+  private pOff = new Int32Array(0);
+  private pHop = new Int32Array(0);
+  private pTime = new Float64Array(0);
+  private pRec = new Int32Array(0);
+  private pDir = new Uint8Array(0);
+  private pTtl = new Uint8Array(0);
+
+  /**
+   * Copies each fingerprint's sightings next to each other, fingerprints in the order of
+   * `ids` (grouped by connection): the clock estimate and the layout then read memory in
+   * order instead of chasing each fingerprint's list across four captures' worth of it.
+   */
+  private pack(ids: Int32Array): void {
+    const n = this.sightings;
+    if (this.pHop.length < n) {
+      this.pHop = new Int32Array(n);
+      this.pTime = new Float64Array(n);
+      this.pRec = new Int32Array(n);
+      this.pDir = new Uint8Array(n);
+      this.pTtl = new Uint8Array(n);
+    }
+    const off = (this.pOff = new Int32Array(ids.length + 1));
+    let p = 0;
+    for (let q = 0; q < ids.length; q++) {
+      off[q] = p;
+      const to = this.fpStart[ids[q] + 1];
+      for (let i = this.fpStart[ids[q]]; i < to; i++, p++) {
+        this.pHop[p] = this.bHop[i];
+        this.pTime[p] = this.bTime[i];
+        this.pRec[p] = this.bRec[i];
+        this.pDir[p] = this.bDir[i];
+        this.pTtl[p] = this.bTtl[i];
+      }
+    }
+    off[ids.length] = p;
   }
 
   /**
@@ -552,12 +626,12 @@ export class Correlator {
   }
 
   private estimateClocks(
-    captures: readonly CorrelatedCapture[],
+    groups: { start: Int32Array; ids: Int32Array },
+    c2sRoot: Uint8Array,
     n: number,
     pairPackets: Float64Array,
   ): ClockModel[] {
-    const { start, ids } = this.byComponent();
-    const c2sRoot = this.clientDirections(captures);
+    const { start, ids } = groups;
     // Per pair: two-way intervals [lo, hi] where the clock offset must lie, point estimates
     // where the directions overlap, and one-way differences.
     const lows: number[][] = [];
@@ -594,15 +668,15 @@ export class Correlator {
         first.fill(NaN);
         last.fill(NaN);
         let dir = -1;
-        for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
-          const h = this.sHop[s];
+        for (let p = this.pOff[k]; p < this.pOff[k + 1]; p++) {
+          const h = this.pHop[p];
           const c = this.hopCapture[h];
-          const t = this.sTime[s];
+          const t = this.pTime[p];
           if (!(first[c] <= t)) first[c] = t;
           if (!(last[c] >= t)) last[c] = t;
           if (dir < 0) {
             this.find(h);
-            dir = (this.sDir[s] ^ this.lastParity) === c2sRoot[root] ? 0 : 1;
+            dir = (this.pDir[p] ^ this.lastParity) === c2sRoot[root] ? 0 : 1;
           }
         }
         for (let i = 0; i < n; i++) {
@@ -743,9 +817,13 @@ export class Correlator {
   }
 
   /** Each component of two or more hops, laid out as a connection. */
-  private layOut(captures: readonly CorrelatedCapture[], offsets: number[]): ConnectionModel[] {
-    const { start, ids } = this.byComponent();
-    const c2sRoot = this.clientDirections(captures);
+  private layOut(
+    captures: readonly CorrelatedCapture[],
+    offsets: number[],
+    groups: { start: Int32Array; ids: Int32Array },
+    c2sRoot: Uint8Array,
+  ): ConnectionModel[] {
+    const { start, ids } = groups;
     const out: ConnectionModel[] = [];
     const local = new Int32Array(this.hops).fill(-1);
     const hops = this.hops;
@@ -754,7 +832,7 @@ export class Correlator {
       const from = start[root];
       const to = start[root + 1];
       if (to - from === 0) continue;
-      const model = this.connection(captures, offsets, ids.subarray(from, to), c2sRoot[root], local);
+      const model = this.connection(captures, offsets, ids.subarray(from, to), from, c2sRoot[root], local);
       if (model !== null) out.push(model);
     }
     out.sort((a, b) => a.hops[0].time - b.hops[0].time || a.hops[0].hop - b.hops[0].hop);
@@ -765,18 +843,19 @@ export class Correlator {
     captures: readonly CorrelatedCapture[],
     offsets: number[],
     fps: Int32Array,
+    from: number,
     c2sRoot: number,
     local: Int32Array,
   ): ConnectionModel | null {
+    const off = this.pOff;
+    const pHop = this.pHop;
     // Local hop indexes.
     const hopIds: number[] = [];
-    for (const fp of fps) {
-      for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
-        const h = this.sHop[s];
-        if (local[h] < 0) {
-          local[h] = hopIds.length;
-          hopIds.push(h);
-        }
+    for (let p = off[from]; p < off[from + fps.length]; p++) {
+      const h = pHop[p];
+      if (local[h] < 0) {
+        local[h] = hopIds.length;
+        hopIds.push(h);
       }
     }
     const k = hopIds.length;
@@ -789,28 +868,40 @@ export class Correlator {
     }
     const m = fps.length;
     // Per (fingerprint, hop): corrected time of its first sighting (NaN: not seen) and record.
-    const times = new Float64Array(m * k).fill(NaN);
-    const records = new Int32Array(m * k);
-    const ttls = new Uint8Array(m * k);
-    const dirs = new Uint8Array(m); // 0 to server, 1 to client
-    const seenAt = new Int32Array(m);
+    // Scratch reused across connections (most are small; allocating per connection was a
+    // third of the layout's time).
+    if (this.scratchTimes.length < m * k) {
+      const n = Math.max(m * k, this.scratchTimes.length * 2);
+      this.scratchTimes = new Float64Array(n);
+      this.scratchRecords = new Int32Array(n);
+      this.scratchTtls = new Uint8Array(n);
+    }
+    if (this.scratchDirs.length < m) {
+      const n = Math.max(m, this.scratchDirs.length * 2);
+      this.scratchDirs = new Uint8Array(n);
+      this.scratchSeen = new Int32Array(n);
+    }
+    const times = this.scratchTimes.fill(NaN, 0, m * k);
+    const records = this.scratchRecords;
+    const ttls = this.scratchTtls;
+    const dirs = this.scratchDirs; // 0 to server, 1 to client
+    const seenAt = this.scratchSeen.fill(0, 0, m);
     const parities = new Uint8Array(k);
     for (let x = 0; x < k; x++) {
       this.find(hopIds[x]);
       parities[x] = this.lastParity;
     }
     for (let f = 0; f < m; f++) {
-      const fp = fps[f];
       let dir = -1;
-      for (let s = this.fpHead[fp]; s >= 0; s = this.sNext[s]) {
-        const x = local[this.sHop[s]];
-        if (dir < 0) dir = (this.sDir[s] ^ parities[x]) === c2sRoot ? 0 : 1;
+      for (let p = off[from + f]; p < off[from + f + 1]; p++) {
+        const h = pHop[p];
+        const x = local[h];
+        if (dir < 0) dir = (this.pDir[p] ^ parities[x]) === c2sRoot ? 0 : 1;
         const at = f * k + x;
-        const t = this.sTime[s] + offsets[this.hopCapture[this.sHop[s]]];
         if (times[at] !== times[at]) {
-          times[at] = t;
-          records[at] = this.sRec[s];
-          ttls[at] = this.sTtl[s];
+          times[at] = this.pTime[p] + offsets[this.hopCapture[h]];
+          records[at] = this.pRec[p];
+          ttls[at] = this.pTtl[p];
           seenAt[f]++;
         }
       }
@@ -889,14 +980,19 @@ export class Correlator {
         fromPreviousMs: null,
       };
     });
+    if (this.scratchValues.length < m)
+      this.scratchValues = new Float64Array(Math.max(m, this.scratchValues.length * 2));
+    const values = this.scratchValues;
     const between = (a: number, b: number): number | null => {
-      const values: number[] = [];
+      let n = 0;
       for (let f = 0; f < m; f++) {
         const ta = times[f * k + a];
         const tb = times[f * k + b];
-        if (ta === ta && tb === tb) values.push(Math.abs(tb - ta) * 1000);
+        if (ta === ta && tb === tb) values[n++] = Math.abs(tb - ta) * 1000;
       }
-      return median(values);
+      if (n === 0) return null;
+      const sorted = values.subarray(0, n).sort();
+      return n % 2 === 1 ? sorted[n >> 1] : (sorted[(n >> 1) - 1] + sorted[n >> 1]) / 2;
     };
     for (let i = 1; i < k; i++) models[i].fromPreviousMs = between(order[i - 1], order[i]);
     const firstToLastMs = between(order[0], order[k - 1]);
@@ -973,11 +1069,13 @@ export class Correlator {
       const cb = this.hopCapture[hopIds[b]];
       return ca === cb ? tie[a] < tie[b] : ca < cb;
     };
+    // Addresses and ports (flow key words 1-10: the key less its context) as a hash.
     const tuples = hopIds.map((h) => {
       const table = captures[this.hopCapture[h]].flows;
       const flow = this.hopFlow[h];
-      const words = (side: number): string => Array.from(table.address(flow, side, this.words)).join('.');
-      return `${table.ipVersion(flow)} ${words(0)}:${table.port(flow, 0)} ${words(1)}:${table.port(flow, 1)}`;
+      let hash = 0x811c9dc5;
+      for (let w = 1; w <= 10; w++) hash = Math.imul(hash ^ table.keyWord(flow, w), 0x01000193);
+      return hash;
     });
     const order: number[] = [];
     while (order.length < k) {
@@ -1100,13 +1198,13 @@ export class Correlator {
     rank: Int32Array,
     k: number,
   ): boolean {
-    const head = this.fpHead[fps[f]];
+    const head = this.bS[this.fpStart[fps[f]]];
     const seq = this.sSeq[head];
     const len = this.sLen[head];
     if (len === 0) return false;
     for (let g = 0; g < fps.length; g++) {
       if (g === f || dirs[g] !== d) continue;
-      const other = this.fpHead[fps[g]];
+      const other = this.bS[this.fpStart[fps[g]]];
       const olen = this.sLen[other];
       if (olen <= len) continue;
       if ((seq - this.sSeq[other]) >>> 0 > olen - len) continue;

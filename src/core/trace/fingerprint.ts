@@ -1,8 +1,13 @@
 import { type DecodedPacket, Layer, Network } from '../decode/index.js';
 import { finishHash, mixWord } from '../flow/hash.js';
 
-/** Bytes of transport payload hashed into a fingerprint: enough to tell packets apart, cheap. */
+/**
+ * Bytes of transport payload hashed into a fingerprint: enough to tell packets apart, cheap.
+ * TCP's sequence and acknowledgment numbers already tell its segments apart, so it needs
+ * fewer.
+ */
 const PAYLOAD_BYTES = 64;
+const TCP_PAYLOAD_BYTES = 16;
 
 /**
  * What NAT and encapsulation leave intact in a packet, hashed twice (64 bits in all): the
@@ -88,7 +93,7 @@ export function fingerprint(p: DecodedPacket, b: Uint8Array, out: Fingerprint): 
   }
   let h1 = mixWord(mixWord(mixWord(mixWord(0x3c6ef372, w0), w1), w2), id);
   let h2 = mixWord(mixWord(mixWord(mixWord(0x510e527f, id), w2), w1), w0);
-  const stop = Math.min(end, start + PAYLOAD_BYTES);
+  const stop = Math.min(end, start + (transport === Layer.TCP ? TCP_PAYLOAD_BYTES : PAYLOAD_BYTES));
   let at = start;
   for (; at + 4 <= stop; at += 4) {
     const word = (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];

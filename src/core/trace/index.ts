@@ -1,4 +1,12 @@
 export { Correlator, SAME_PACKET_SECONDS, type Correlation, type ConnectionModel } from './correlator.js';
 export { Fingerprint, fingerprint } from './fingerprint.js';
-export { compareDocument, natKind, rewriteNote, traceDocument, type TraceCaptureInfo } from './report.js';
+export {
+  compareDocument,
+  natKind,
+  rewriteNote,
+  traceConnections,
+  traceDocument,
+  traceHead,
+  type TraceCaptureInfo,
+} from './report.js';
 export * from './types.js';

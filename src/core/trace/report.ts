@@ -1,4 +1,5 @@
 import type { InterfaceUse } from '../analysis/datapath.js';
+import type { FlowSide } from '../analysis/flow-report.js';
 import type { Encapsulation, Endpoint, FlowSummary } from '../analysis/types.js';
 import { formatTimestamp } from '../capture/index.js';
 import type { ClusterIndex, ServiceMatch } from '../cluster/index.js';
@@ -21,6 +22,8 @@ export interface TraceCaptureInfo {
   flows: FlowTable;
   /** The flow's summary (oriented by its own initiator), named from the snapshot when given. */
   summary(flow: number): FlowSummary;
+  /** The flow's ends and tunnels with `client` (0 = endpoint A) as src. */
+  side(flow: number, client: number): FlowSide;
   precisionDigits: number;
   /** What each interface of the capture is (veth, bridge, tunnel, underlay), when known. */
   interfaces?: readonly InterfaceUse[];
@@ -34,26 +37,9 @@ interface Side {
   interface: FlowSummary['interface'];
 }
 
-function flipEncapsulation(e: Encapsulation): Encapsulation {
-  const outer: Encapsulation['outer'] = { src: e.outer.dst, dst: e.outer.src };
-  if ('srcNode' in e.outer) outer.dstNode = e.outer.srcNode;
-  if ('dstNode' in e.outer) outer.srcNode = e.outer.dstNode;
-  return { ...e, vni: e.vniReply, vniReply: e.vni, outer };
-}
-
-/** The hop's flow as seen client to server. */
+/** The hop's flow as seen client to server (direction 0, A to B, means A is the client). */
 function sideOf(info: TraceCaptureInfo, hop: HopModel): Side {
-  const summary = info.summary(hop.flow);
-  const initiator = info.flows.initiator(hop.flow);
-  // summary.src is the flow's own initiator; the connection's client may be the other end.
-  const swap = initiator !== hop.toServerDirection;
-  return {
-    protocol: summary.protocol,
-    src: swap ? summary.dst : summary.src,
-    dst: swap ? summary.src : summary.dst,
-    encapsulation: swap ? summary.encapsulation.map(flipEncapsulation) : summary.encapsulation,
-    interface: summary.interface,
-  };
+  return info.side(hop.flow, hop.toServerDirection);
 }
 
 const sameEndpoint = (a: Endpoint, b: Endpoint): boolean => a.ip === b.ip && a.port === b.port;
@@ -291,13 +277,32 @@ function clockWarnings(correlation: Correlation, captures: readonly TraceCapture
   return warnings;
 }
 
+/**
+ * The podpath.trace/v1 document. Its connections are made one at a time by
+ * `traceConnections`, so a writer can stream them; here they are collected.
+ */
 export function traceDocument(
   correlation: Correlation,
   captures: readonly TraceCaptureInfo[],
   packets: readonly number[],
   cluster?: ClusterIndex,
 ): TraceDocument {
-  const digits = Math.max(6, ...captures.map((c) => c.precisionDigits));
+  const head = traceHead(correlation, captures, packets);
+  const { warnings, matchedPackets, ...rest } = head;
+  return {
+    ...rest,
+    connections: [...traceConnections(correlation, captures, cluster)],
+    matchedPackets,
+    warnings,
+  };
+}
+
+/** Everything in the trace document but its connections (fields in document order). */
+export function traceHead(
+  correlation: Correlation,
+  captures: readonly TraceCaptureInfo[],
+  packets: readonly number[],
+): Omit<TraceDocument, 'connections'> {
   const clockOffsets: Record<string, number> = {};
   captures.forEach((c, i) => (clockOffsets[c.name] = round(correlation.clocks[i].offset, 9) ?? 0));
   const warnings = clockWarnings(correlation, captures);
@@ -321,10 +326,19 @@ export function traceDocument(
       packets: packets[i],
       fingerprinted: correlation.fingerprinted[i],
     })),
-    connections: correlation.connections.map((m) => connectionOf(m, captures, correlation, cluster, digits)),
     matchedPackets: correlation.matchedPackets,
     warnings,
   };
+}
+
+/** The document's connections, one at a time, in the order of their first sighting. */
+export function* traceConnections(
+  correlation: Correlation,
+  captures: readonly TraceCaptureInfo[],
+  cluster?: ClusterIndex,
+): Generator<TraceConnection> {
+  const digits = Math.max(6, ...captures.map((c) => c.precisionDigits));
+  for (const m of correlation.connections) yield connectionOf(m, captures, correlation, cluster, digits);
 }
 
 /** The NAT table between two captures, from a correlation of exactly those two. */
