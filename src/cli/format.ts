@@ -74,6 +74,8 @@ function describeNotes(f: FlowSummary): string {
       `${via}Service ${f.service.name}:${f.service.port} -> ${n === 0 ? 'no ready endpoints' : n <= 2 ? f.service.endpoints.join(', ') : `${n} endpoints`}`,
     );
   }
+  for (const e of f.endpointOf ?? [])
+    notes.push(`endpoint of Service ${e.service}:${e.port} (seen after DNAT)`);
   if (f.proxyProtocol?.src !== undefined) {
     const client = f.proxyProtocol.src;
     notes.push(`PROXY v${f.proxyProtocol.version} client ${formatEndpoint(client)}`);

@@ -15,7 +15,7 @@ let status = spawnSync(process.execPath, [join(LAB, 'lab.mjs'), '--out', out, ..
   stdio: 'inherit',
 }).status;
 if (status === 0) {
-  status = spawnSync('npx', ['vitest', 'run', 'test/lab.test.ts'], {
+  status = spawnSync('npx', ['vitest', 'run', 'test/lab.test.ts', 'test/trace.test.ts'], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, PODPATH_LAB_DIR: out },

@@ -122,6 +122,7 @@ export class FlowJsonWriter {
   private readonly contextCache = new Map<number, ContextText>();
   private readonly protocolNames = new Map<number, Uint8Array>();
   private readonly serviceTexts = new Map<number | string, Uint8Array | null>();
+  private readonly endpointTexts = new Map<string, Uint8Array | null>();
   private readonly identityCache = new Map<number | string, Identity>();
   /** Text per identity: a pod's, or a node block's unknown pods', made once. */
   private readonly identityTexts = new Map<Identity, Uint8Array>();
@@ -181,7 +182,7 @@ export class FlowJsonWriter {
     at = putBytes(b, at, F_ENCAPSULATION);
     at = this.encapsulation(id, src, context, b, at);
     if (this.options.cluster !== undefined) {
-      const service = this.serviceText(id, src);
+      const service = this.serviceText(id, src) ?? this.endpointText(id, src);
       if (service !== null) at = putBytes(b, at, service);
     }
     const proxy = table.proxyHeaders.get(id);
@@ -459,6 +460,47 @@ export class FlowJsonWriter {
         text = out.view().slice();
       }
       this.serviceTexts.set(key, text);
+    }
+    return text;
+  }
+
+  /**
+   * `,"endpointOf":[...]` when the flow's destination is a ready endpoint of a Service on its
+   * target port: a connection seen after DNAT (in the server pod, or past the node), whose
+   * Service address this capture never shows.
+   */
+  private endpointText(id: number, src: number): Uint8Array | null {
+    const table = this.table;
+    if (table.kind(id) !== FlowKind.PORTS) return null;
+    const dst = 1 - src;
+    const version = table.ipVersion(id);
+    const words = table.address(id, dst, this.words);
+    const target = this.identityOf(version, words).kind;
+    if (target !== 'pod' && target !== 'node') return null;
+    const port = table.port(id, dst);
+    const protocol = table.ipProtocol(id) === 6 ? 'tcp' : table.ipProtocol(id) === 17 ? 'udp' : 'sctp';
+    const key = `${words[0]}:${words[1]}:${words[2]}:${words[3]} ${port} ${protocol}`;
+    let text = this.endpointTexts.get(key);
+    if (text === undefined) {
+      const address = version === 4 ? formatIpv4(words[0]) : formatIpv6(words);
+      const matches = this.options.cluster!.servicesOfEndpoint(address, port, protocol);
+      if (matches.length === 0) text = null;
+      else {
+        const out = new JsonBytes(256);
+        out.ascii(',"endpointOf":');
+        out.utf8(
+          JSON.stringify(
+            matches.map((m) => ({
+              service: `${m.service.namespace}/${m.service.name}`,
+              port: m.port.port,
+              targetPort: port,
+              ...(m.port.name !== null ? { portName: m.port.name } : {}),
+            })),
+          ),
+        );
+        text = out.view().slice();
+      }
+      this.endpointTexts.set(key, text);
     }
     return text;
   }

@@ -144,4 +144,10 @@ export interface FlowSummary {
     nodePort?: number;
     portName?: string;
   };
+  /**
+   * With a cluster snapshot, when the destination is a ready endpoint of a Service on its
+   * target port: the connection as seen after kube-proxy's DNAT (`podpath trace` matches it
+   * to the Service address where the capture also shows that side).
+   */
+  endpointOf?: { service: string; port: number; targetPort: number; portName?: string }[];
 }
