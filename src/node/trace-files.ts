@@ -36,7 +36,7 @@ export async function correlateFiles(
     onFile?: (path: string, index: number) => void;
   } = {},
 ): Promise<CorrelatedFiles> {
-  const correlator = new Correlator();
+  const correlator = new Correlator(paths.length);
   const names = displayNames(paths);
   const files: AnalyzedFile[] = [];
   const failures: { path: string; message: string }[] = [];

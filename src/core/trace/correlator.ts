@@ -17,6 +17,8 @@ export const SAME_PACKET_SECONDS = 0.05;
 const FP_STRIDE = 4;
 const FP_LAST_HOP = 2;
 const FP_SEEN = 3;
+/** Fingerprints looked at past the last match before the hash table. */
+const GUESS_WINDOW = 8;
 
 /** One-way clock differences smaller than this are taken as transit time, not clock offset. */
 const ONE_WAY_TRUST_SECONDS = 1;
@@ -107,6 +109,27 @@ const growU32 = (a: Uint32Array, n: number): Uint32Array<ArrayBuffer> => {
   return b;
 };
 
+/**
+ * The median of `values[0, n)`, sorting them in place: insertion sort for the few dozen
+ * packets of a typical connection (TypedArray sort costs more than the work here).
+ */
+function medianOf(values: Float64Array, n: number): number | null {
+  if (n === 0) return null;
+  if (n > 64) values.subarray(0, n).sort();
+  else {
+    for (let i = 1; i < n; i++) {
+      const v = values[i];
+      let j = i - 1;
+      while (j >= 0 && values[j] > v) {
+        values[j + 1] = values[j];
+        j--;
+      }
+      values[j + 1] = v;
+    }
+  }
+  return n % 2 === 1 ? values[n >> 1] : (values[(n >> 1) - 1] + values[n >> 1]) / 2;
+}
+
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
   values.sort((a, b) => a - b);
@@ -158,6 +181,8 @@ export class Correlator {
   private base = NaN;
   private readonly scratch = new Fingerprint();
   private withPairs = false;
+  /** Where the next fingerprint probably is (see lookup). */
+  private guess = 0;
   private scratchTimes = new Float64Array(256);
   private scratchValues = new Float64Array(64);
   private scratchRecords = new Int32Array(256);
@@ -167,8 +192,19 @@ export class Correlator {
   /** Packets that repeat a fingerprint in the same flow (true duplicates): kept once. */
   repeats = 0;
 
+  /** `captures`: how many captures will be fed, when known (to size the tables). */
+  constructor(private readonly expected = 0) {}
+
   /** The packet hook for capture `index` (0, 1, ... in the order the captures are read). */
   observer(index: number): PacketObserver {
+    // Later captures of the same traffic hold about as many packets as the first: make room
+    // once instead of doubling (and rehashing) all the way.
+    if (index > 0 && this.expected > index && this.flowToHop.length === index) {
+      const want = Math.ceil((this.sightings / index) * this.expected * 1.05);
+      if (want > this.sFp.length) this.growSightings(want);
+      const slots = powerOfTwoAtLeast(Math.ceil(this.fps * 2.2));
+      if (slots > this.slots.length) this.rehash(slots);
+    }
     while (this.flowToHop.length <= index) {
       this.flowToHop.push(new Int32Array(0));
       this.firstTime.push(Infinity);
@@ -245,6 +281,23 @@ export class Correlator {
   }
 
   private lookup(h1: number, h2: number, weak: boolean): number {
+    // A later capture of the same traffic meets its packets in about the order the first
+    // did: look just past the last match before probing the table (a cache miss a packet).
+    const rec = this.fpRec;
+    const guess = this.guess;
+    const stop = Math.min(this.fps, guess + GUESS_WINDOW);
+    for (let id = guess; id < stop; id++) {
+      if (rec[id * FP_STRIDE] === h1 && rec[id * FP_STRIDE + 1] === h2) {
+        this.guess = id + 1;
+        return id;
+      }
+    }
+    const id = this.probe(h1, h2, weak);
+    this.guess = id + 1;
+    return id;
+  }
+
+  private probe(h1: number, h2: number, weak: boolean): number {
     const slots = this.slots;
     const mask = slots.length - 1;
     for (let i = h1 & mask; ; i = (i + 1) & mask) {
@@ -832,7 +885,7 @@ export class Correlator {
       const from = start[root];
       const to = start[root + 1];
       if (to - from === 0) continue;
-      const model = this.connection(captures, offsets, ids.subarray(from, to), from, c2sRoot[root], local);
+      const model = this.connection(captures, offsets, ids, from, to, c2sRoot[root], local);
       if (model !== null) out.push(model);
     }
     out.sort((a, b) => a.hops[0].time - b.hops[0].time || a.hops[0].hop - b.hops[0].hop);
@@ -842,8 +895,9 @@ export class Correlator {
   private connection(
     captures: readonly CorrelatedCapture[],
     offsets: number[],
-    fps: Int32Array,
+    ids: Int32Array,
     from: number,
+    to: number,
     c2sRoot: number,
     local: Int32Array,
   ): ConnectionModel | null {
@@ -851,7 +905,7 @@ export class Correlator {
     const pHop = this.pHop;
     // Local hop indexes.
     const hopIds: number[] = [];
-    for (let p = off[from]; p < off[from + fps.length]; p++) {
+    for (let p = off[from]; p < off[to]; p++) {
       const h = pHop[p];
       if (local[h] < 0) {
         local[h] = hopIds.length;
@@ -866,7 +920,7 @@ export class Correlator {
       reset();
       return null;
     }
-    const m = fps.length;
+    const m = to - from;
     // Per (fingerprint, hop): corrected time of its first sighting (NaN: not seen) and record.
     // Scratch reused across connections (most are small; allocating per connection was a
     // third of the layout's time).
@@ -922,7 +976,9 @@ export class Correlator {
         tie[x] = sign * records[best * k + x];
       }
     }
-    for (let pass = 0; pass < k; pass++) {
+    let unplaced = 0;
+    for (let x = 0; x < k; x++) if (position[x] !== position[x]) unplaced++;
+    for (let pass = 0; pass < k && unplaced > 0; pass++) {
       let changed = false;
       for (let f = 0; f < m && !changed; f++) {
         const row = f * k;
@@ -936,6 +992,7 @@ export class Correlator {
             position[x] = position[anchor] + s * (times[row + x] - times[row + anchor]);
             tie[x] = tie[anchor] + s * (records[row + x] - records[row + anchor]);
             changed = true;
+            unplaced--;
           }
         }
       }
@@ -990,16 +1047,14 @@ export class Correlator {
         const tb = times[f * k + b];
         if (ta === ta && tb === tb) values[n++] = Math.abs(tb - ta) * 1000;
       }
-      if (n === 0) return null;
-      const sorted = values.subarray(0, n).sort();
-      return n % 2 === 1 ? sorted[n >> 1] : (sorted[(n >> 1) - 1] + sorted[n >> 1]) / 2;
+      return medianOf(values, n);
     };
     for (let i = 1; i < k; i++) models[i].fromPreviousMs = between(order[i - 1], order[i]);
     const firstToLastMs = between(order[0], order[k - 1]);
 
     // Packets that vanished: seen up to some point, never after, while a sibling sent later
     // was seen further on.
-    const lost = this.vanished(fps, times, dirs, rank, order, k);
+    const lost = this.vanished(ids, from, to, times, dirs, rank, order, k);
     let matched = 0;
     let answered = false;
     for (let f = 0; f < m; f++) {
@@ -1131,14 +1186,16 @@ export class Correlator {
   }
 
   private vanished(
-    fps: Int32Array,
+    ids: Int32Array,
+    from: number,
+    to: number,
     times: Float64Array,
     dirs: Uint8Array,
     rank: Int32Array,
     order: number[],
     k: number,
   ): LostModel[] {
-    const m = fps.length;
+    const m = to - from;
     // For each fingerprint: the furthest point it reached along its own direction.
     const reach = new Int32Array(m);
     for (let f = 0; f < m; f++) {
@@ -1169,7 +1226,7 @@ export class Correlator {
       const x = order[d === 0 ? r : k - 1 - r];
       const t = times[f * k + x];
       if (!(t < late[d * k + r])) continue;
-      if (this.coalescedLater(fps, f, d, r, times, dirs, rank, k)) continue;
+      if (this.coalescedLater(ids, from, to, f, d, r, times, dirs, rank, k)) continue;
       const afterHop = d === 0 ? r : k - 1 - r;
       const direction = d === 0 ? 'toServer' : 'toClient';
       let entry = out.find((e) => e.afterHop === afterHop && e.direction === direction);
@@ -1189,7 +1246,9 @@ export class Correlator {
    * further on (GRO/LRO coalescing), which is not a loss.
    */
   private coalescedLater(
-    fps: Int32Array,
+    ids: Int32Array,
+    from: number,
+    to: number,
     f: number,
     d: number,
     r: number,
@@ -1198,13 +1257,13 @@ export class Correlator {
     rank: Int32Array,
     k: number,
   ): boolean {
-    const head = this.bS[this.fpStart[fps[f]]];
+    const head = this.bS[this.fpStart[ids[from + f]]];
     const seq = this.sSeq[head];
     const len = this.sLen[head];
     if (len === 0) return false;
-    for (let g = 0; g < fps.length; g++) {
+    for (let g = 0; g < to - from; g++) {
       if (g === f || dirs[g] !== d) continue;
-      const other = this.bS[this.fpStart[fps[g]]];
+      const other = this.bS[this.fpStart[ids[from + g]]];
       const olen = this.sLen[other];
       if (olen <= len) continue;
       if ((seq - this.sSeq[other]) >>> 0 > olen - len) continue;

@@ -1,5 +1,5 @@
 import { type DecodedPacket, Layer, Network } from '../decode/index.js';
-import { finishHash, mixWord } from '../flow/hash.js';
+import { finishHash } from '../flow/hash.js';
 
 /**
  * Bytes of transport payload hashed into a fingerprint: enough to tell packets apart, cheap.
@@ -8,6 +8,16 @@ import { finishHash, mixWord } from '../flow/hash.js';
  */
 const PAYLOAD_BYTES = 64;
 const TCP_PAYLOAD_BYTES = 16;
+
+function step1(h: number, word: number): number {
+  h = Math.imul(h ^ word, 0x9e3779b1);
+  return (h << 13) | (h >>> 19);
+}
+
+function step2(h: number, word: number): number {
+  h = Math.imul(h ^ word, 0x85ebca77);
+  return (h << 17) | (h >>> 15);
+}
 
 /**
  * What NAT and encapsulation leave intact in a packet, hashed twice (64 bits in all): the
@@ -91,18 +101,20 @@ export function fingerprint(p: DecodedPacket, b: Uint8Array, out: Fingerprint): 
   } else {
     return false;
   }
-  let h1 = mixWord(mixWord(mixWord(mixWord(0x3c6ef372, w0), w1), w2), id);
-  let h2 = mixWord(mixWord(mixWord(mixWord(0x510e527f, id), w2), w1), w0);
+  // Two chains with different seeds, multipliers and word orders (64 bits in all); each step
+  // is one multiply and a rotate, and finishHash avalanches the result.
+  let h1 = step1(step1(step1(step1(0x3c6ef372, w0), w1), w2), id);
+  let h2 = step2(step2(step2(step2(0x510e527f, id), w2), w1), w0);
   const stop = Math.min(end, start + (transport === Layer.TCP ? TCP_PAYLOAD_BYTES : PAYLOAD_BYTES));
   let at = start;
   for (; at + 4 <= stop; at += 4) {
     const word = (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
-    h1 = mixWord(h1, word);
-    h2 = mixWord(h2, word ^ 0x5bd1e995);
+    h1 = step1(h1, word);
+    h2 = step2(h2, word);
   }
   for (; at < stop; at++) {
-    h1 = mixWord(h1, b[at]);
-    h2 = mixWord(h2, b[at] + 0x100);
+    h1 = step1(h1, b[at]);
+    h2 = step2(h2, b[at] + 0x100);
   }
   out.h1 = finishHash(h1, stop - start) | 0;
   out.h2 = finishHash(h2, w2) | 0;
