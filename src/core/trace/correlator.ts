@@ -17,6 +17,8 @@ export const SAME_PACKET_SECONDS = 0.05;
 const FP_STRIDE = 4;
 const FP_LAST_HOP = 2;
 const FP_SEEN = 3;
+/** Packets per connection that go into the clock estimate. */
+const CLOCK_PACKETS = 32;
 /** Fingerprints looked at past the last match before the hash table. */
 const GUESS_WINDOW = 8;
 
@@ -715,11 +717,12 @@ export class Correlator {
       const from = start[root];
       const to = start[root + 1];
       if (to - from < 1 || this.size[root] < 2 || this.parent[root] !== root) continue;
-      for (let k = from; k < to; k++) {
+      // The connection's first packets bound the offset as well as all of them would.
+      const end = Math.min(to, from + CLOCK_PACKETS);
+      for (let k = from; k < end; k++) {
         const fp = ids[k];
         if (this.fpWeak[fp] === 1) continue;
-        first.fill(NaN);
-        last.fill(NaN);
+        for (let c = 0; c < n; c++) first[c] = last[c] = NaN;
         let dir = -1;
         for (let p = this.pOff[k]; p < this.pOff[k + 1]; p++) {
           const h = this.pHop[p];

@@ -65,6 +65,7 @@ export interface ClockEstimate {
   /** The capture it was measured against, and how. */
   relativeTo: string | null;
   basis: 'reference' | 'two-way' | 'one-way' | 'unmatched';
+  /** Packets the offset was estimated from (up to 32 of each connection the two captures share). */
   matchedPackets: number;
 }
 
