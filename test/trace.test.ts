@@ -505,3 +505,54 @@ describe.skipIf(!scenarios.includes('nodeport'))('podpath trace and compare from
     expect(missing.err).toContain('nope.pcap');
   });
 });
+
+describe.skipIf(!scenarios.includes('nodeport') || !scenarios.includes('clusterip'))(
+  'one capture on its own',
+  () => {
+    it('a node capture that sees both sides of the NAT gives the rewrite as two hops of it', async () => {
+      const truth = truthOf('nodeport');
+      const t = truth.translations!.find(
+        (x) => x.kind === 'dnat+snat' && x.before?.dst.ip === '192.168.10.101',
+      )!;
+      const doc = await trace('nodeport', ['node1-eth0.pcap']);
+      const c = doc.connections.find((x) => x.hops[0].src.port === t.before!.src.port)!;
+      expect(c.hops.map((h) => [h.capture, end(h.src), end(h.dst), h.change])).toEqual([
+        ['node1-eth0.pcap', end(t.before!.src), end(t.before!.dst), 'none'],
+        ['node1-eth0.pcap', end(t.after!.src), end(t.after!.dst), 'dnat+snat'],
+      ]);
+      expect(c.hops[1].encapsulation[0]).toMatchObject({
+        type: 'vxlan',
+        outer: { srcNode: 'node1', dstNode: 'node2' },
+      });
+      expect(c.service).toBe('default/web');
+    });
+
+    it('analyze marks a flow seen only after DNAT as its Service endpoint', async () => {
+      let out = '';
+      const dir = join(LAB_DIR, 'clusterip');
+      const status = await main(
+        ['analyze', join(dir, 'web-node2.pcap'), '--cluster', join(dir, 'snapshot.json'), '--json'],
+        {
+          stdout: (t) => void (out += t),
+          stdoutBytes: (b) => void (out += Buffer.from(b).toString()),
+          stderr: () => undefined,
+        },
+      );
+      expect(status).toBe(0);
+      const flows = (
+        JSON.parse(out) as { flows: { protocol: string; dst: Endpoint; endpointOf?: unknown }[] }
+      ).flows;
+      const tcp = flows.filter((f) => f.protocol === 'tcp');
+      expect(tcp.length).toBeGreaterThan(0);
+      for (const f of tcp) {
+        expect(f.dst.port).toBe(8080);
+        expect(f.endpointOf).toEqual([
+          { service: 'default/web', port: 80, targetPort: 8080, portName: 'http' },
+        ]);
+      }
+      const udp = flows.filter((f) => f.protocol === 'udp');
+      for (const f of udp)
+        expect(f.endpointOf).toEqual([expect.objectContaining({ service: 'default/web', port: 9000 })]);
+    });
+  },
+);
