@@ -348,14 +348,15 @@ export class Correlator {
       this.bDir = new Uint8Array(n);
       this.bTtl = new Uint8Array(n);
     }
+    const { sFp, sHop, sTime, sRec, sDir, sTtl, bS, bHop, bTime, bRec, bDir, bTtl } = this;
     for (let s = 0; s < n; s++) {
-      const i = fill[this.sFp[s]]++;
-      this.bS[i] = s;
-      this.bHop[i] = this.sHop[s];
-      this.bTime[i] = this.sTime[s];
-      this.bRec[i] = this.sRec[s];
-      this.bDir[i] = this.sDir[s];
-      this.bTtl[i] = this.sTtl[s];
+      const i = fill[sFp[s]]++;
+      bS[i] = s;
+      bHop[i] = sHop[s];
+      bTime[i] = sTime[s];
+      bRec[i] = sRec[s];
+      bDir[i] = sDir[s];
+      bTtl[i] = sTtl[s];
     }
     this.fpStart = start;
   }
@@ -638,16 +639,17 @@ export class Correlator {
       this.pTtl = new Uint8Array(n);
     }
     const off = (this.pOff = new Int32Array(ids.length + 1));
+    const { fpStart, bHop, bTime, bRec, bDir, bTtl, pHop, pTime, pRec, pDir, pTtl } = this;
     let p = 0;
     for (let q = 0; q < ids.length; q++) {
       off[q] = p;
-      const to = this.fpStart[ids[q] + 1];
-      for (let i = this.fpStart[ids[q]]; i < to; i++, p++) {
-        this.pHop[p] = this.bHop[i];
-        this.pTime[p] = this.bTime[i];
-        this.pRec[p] = this.bRec[i];
-        this.pDir[p] = this.bDir[i];
-        this.pTtl[p] = this.bTtl[i];
+      const to = fpStart[ids[q] + 1];
+      for (let i = fpStart[ids[q]]; i < to; i++, p++) {
+        pHop[p] = bHop[i];
+        pTime[p] = bTime[i];
+        pRec[p] = bRec[i];
+        pDir[p] = bDir[i];
+        pTtl[p] = bTtl[i];
       }
     }
     off[ids.length] = p;
@@ -713,6 +715,7 @@ export class Correlator {
     const acc = new Float64Array(n * n * 8);
     const touched: number[] = [];
     const hops = this.hops;
+    const { pOff, pHop, pTime, pDir, hopCapture } = this;
     for (let root = 0; root < hops; root++) {
       const from = start[root];
       const to = start[root + 1];
@@ -724,15 +727,15 @@ export class Correlator {
         if (this.fpWeak[fp] === 1) continue;
         for (let c = 0; c < n; c++) first[c] = last[c] = NaN;
         let dir = -1;
-        for (let p = this.pOff[k]; p < this.pOff[k + 1]; p++) {
-          const h = this.pHop[p];
-          const c = this.hopCapture[h];
-          const t = this.pTime[p];
+        for (let p = pOff[k]; p < pOff[k + 1]; p++) {
+          const h = pHop[p];
+          const c = hopCapture[h];
+          const t = pTime[p];
           if (!(first[c] <= t)) first[c] = t;
           if (!(last[c] >= t)) last[c] = t;
           if (dir < 0) {
             this.find(h);
-            dir = (this.pDir[p] ^ this.lastParity) === c2sRoot[root] ? 0 : 1;
+            dir = (pDir[p] ^ this.lastParity) === c2sRoot[root] ? 0 : 1;
           }
         }
         for (let i = 0; i < n; i++) {
@@ -944,21 +947,28 @@ export class Correlator {
     const dirs = this.scratchDirs; // 0 to server, 1 to client
     const seenAt = this.scratchSeen.fill(0, 0, m);
     const parities = new Uint8Array(k);
+    const shift = new Float64Array(k);
     for (let x = 0; x < k; x++) {
       this.find(hopIds[x]);
       parities[x] = this.lastParity;
+      shift[x] = offsets[this.hopCapture[hopIds[x]]];
     }
+    // Locals, not fields: V8 reloads a field after every typed-array store in the loop.
+    const pTime = this.pTime;
+    const pRec = this.pRec;
+    const pTtl = this.pTtl;
+    const pDir = this.pDir;
     for (let f = 0; f < m; f++) {
       let dir = -1;
-      for (let p = off[from + f]; p < off[from + f + 1]; p++) {
-        const h = pHop[p];
-        const x = local[h];
-        if (dir < 0) dir = (this.pDir[p] ^ parities[x]) === c2sRoot ? 0 : 1;
+      const last = off[from + f + 1];
+      for (let p = off[from + f]; p < last; p++) {
+        const x = local[pHop[p]];
+        if (dir < 0) dir = (pDir[p] ^ parities[x]) === c2sRoot ? 0 : 1;
         const at = f * k + x;
         if (times[at] !== times[at]) {
-          times[at] = this.pTime[p] + offsets[this.hopCapture[h]];
-          records[at] = this.pRec[p];
-          ttls[at] = this.pTtl[p];
+          times[at] = pTime[p] + shift[x];
+          records[at] = pRec[p];
+          ttls[at] = pTtl[p];
           seenAt[f]++;
         }
       }
