@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmix32, ip, mulberry32 } from './random.js';
 
 /** Bump whenever the bytes produced change, so cached captures are rebuilt. */
 export const GENERATOR_VERSION = 1;
@@ -68,30 +69,6 @@ const ETH = 14,
 const VXLAN_OVERHEAD = ETH + IP4 + UDP + VXLAN;
 const VXLAN_MSS = MAX_FRAME - VXLAN_OVERHEAD - ETH - IP4 - TCP_TS; // 1334 payload bytes
 const PLAIN_MSS = MAX_FRAME - ETH - IP4 - TCP_TS; // 1384
-
-function ip(a, b, c, d) {
-  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** murmur3 fmix32, standing in for the kernel's flow hash that picks VXLAN source ports. */
-function fmix32(h) {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function buildCapture() {
   const rng = mulberry32(SEED);

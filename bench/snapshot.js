@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GENERATOR_VERSION, SEED, benchDir, cachedCapture, capturePath } from './gen.js';
 import { endpointSliceObject, list, nodeObject, podObject, serviceObject, uid } from '../test/lab/k8s.mjs';
+import { mulberry32 } from './random.js';
 
 /** Bump whenever the snapshot's content changes, so cached snapshots are rebuilt. */
 export const SNAPSHOT_VERSION = 1;
@@ -56,16 +57,6 @@ const nodeIp = (n) => `192.168.10.${11 + n}`;
 const podIp = (n, host) => `10.244.${n}.${host}`;
 /** The capture's pods are 10.244.<n>.2 to .221; .222 to .254 never appear in it. */
 const FIRST_IDLE_HOST = 2 + PODS_PER_NODE;
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle(a, int) {
   for (let i = a.length - 1; i > 0; i--) {

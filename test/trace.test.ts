@@ -414,29 +414,38 @@ describe.skipIf(!scenarios.includes('clusterip'))('podpath trace on edited lab c
   });
 });
 
+/** The CLI in-process: its exit status and what it wrote. */
+async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const status = await main(argv, {
+    stdout: (t) => void (out += t),
+    stdoutBytes: (b) => void (out += Buffer.from(b).toString()),
+    stderr: (t) => void (err += t),
+  });
+  return { status, out, err };
+}
+
+/** A command over captures of one lab scenario, with its snapshot. */
+const withSnapshot = (scenario: string, command: string, files: string[], ...flags: string[]) =>
+  run([
+    command,
+    ...files.map((f) => join(LAB_DIR, scenario, f)),
+    '--cluster',
+    join(LAB_DIR, scenario, 'snapshot.json'),
+    ...flags,
+  ]);
+
 describe.skipIf(!scenarios.includes('nodeport'))('podpath trace and compare from the command line', () => {
-  const run = async (argv: string[]): Promise<{ status: number; out: string; err: string }> => {
-    let out = '';
-    let err = '';
-    const status = await main(argv, {
-      stdout: (t) => void (out += t),
-      stdoutBytes: (b) => void (out += Buffer.from(b).toString()),
-      stderr: (t) => void (err += t),
-    });
-    return { status, out, err };
-  };
   const dir = join(LAB_DIR, 'nodeport');
 
   it('trace --json keeps the documented shape', async () => {
-    const r = await run([
+    const r = await withSnapshot(
+      'nodeport',
       'trace',
-      join(dir, 'outside.pcap'),
-      join(dir, 'node1-eth0.pcap'),
-      join(dir, 'web.pcap'),
-      '--cluster',
-      join(dir, 'snapshot.json'),
+      ['outside.pcap', 'node1-eth0.pcap', 'web.pcap'],
       '--json',
-    ]);
+    );
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.out) as TraceDocument;
     expect(doc.schema).toBe('podpath.trace/v1');
@@ -454,27 +463,14 @@ describe.skipIf(!scenarios.includes('nodeport'))('podpath trace and compare from
   });
 
   it('trace prints each hop and the rewrite in words', async () => {
-    const r = await run([
-      'trace',
-      join(dir, 'outside.pcap'),
-      join(dir, 'web-local.pcap'),
-      '--cluster',
-      join(dir, 'snapshot.json'),
-    ]);
+    const r = await withSnapshot('nodeport', 'trace', ['outside.pcap', 'web-local.pcap']);
     expect(r.status).toBe(0);
     expect(r.out).toContain('203.0.113.10:41002 -> 10.244.1.3:8080');
     expect(r.out).toContain('kube-proxy DNAT for default/web-local (NodePort 30081 on node1');
   });
 
   it('compare --json and its readable table', async () => {
-    const json = await run([
-      'compare',
-      join(dir, 'outside.pcap'),
-      join(dir, 'web.pcap'),
-      '--cluster',
-      join(dir, 'snapshot.json'),
-      '--json',
-    ]);
+    const json = await withSnapshot('nodeport', 'compare', ['outside.pcap', 'web.pcap'], '--json');
     expect(json.status).toBe(0);
     const doc = JSON.parse(json.out) as CompareDocument;
     expect(doc.schema).toBe('podpath.compare/v1');
@@ -484,13 +480,7 @@ describe.skipIf(!scenarios.includes('nodeport'))('podpath trace and compare from
         ['203.0.113.10:41003', expect.stringMatching(/^10\.244\.2\.1:\d+$/), 'dnat+snat', 'default/web'],
       ]),
     );
-    const text = await run([
-      'compare',
-      join(dir, 'outside.pcap'),
-      join(dir, 'web.pcap'),
-      '--cluster',
-      join(dir, 'snapshot.json'),
-    ]);
+    const text = await withSnapshot('nodeport', 'compare', ['outside.pcap', 'web.pcap']);
     expect(text.out).toMatch(/BEFORE\s+AFTER\s+REWRITTEN BY\s+PACKETS\s+LATENCY/);
     expect(text.out).toContain('masquerade on node1');
     expect(text.out).toContain('only in outside.pcap: 2 flows');
@@ -528,16 +518,7 @@ describe.skipIf(!scenarios.includes('nodeport') || !scenarios.includes('clusteri
     });
 
     it('analyze marks a flow seen only after DNAT as its Service endpoint', async () => {
-      let out = '';
-      const dir = join(LAB_DIR, 'clusterip');
-      const status = await main(
-        ['analyze', join(dir, 'web-node2.pcap'), '--cluster', join(dir, 'snapshot.json'), '--json'],
-        {
-          stdout: (t) => void (out += t),
-          stdoutBytes: (b) => void (out += Buffer.from(b).toString()),
-          stderr: () => undefined,
-        },
-      );
+      const { status, out } = await withSnapshot('clusterip', 'analyze', ['web-node2.pcap'], '--json');
       expect(status).toBe(0);
       const flows = (
         JSON.parse(out) as { flows: { protocol: string; dst: Endpoint; endpointOf?: unknown }[] }

@@ -17,6 +17,7 @@ import {
 } from '../decode/index.js';
 import { ContextTable } from './context.js';
 import { finishHash, mix } from './hash.js';
+import { growF64, growI32, growU32 } from './grow.js';
 
 /*
  * A flow key is twelve 32-bit words (stored with its hash in a 16-word line):
@@ -629,20 +630,4 @@ export class FlowTable {
     }
     this.slots = slots;
   }
-}
-
-function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
-  const b = new Uint32Array(n);
-  b.set(a.subarray(0, Math.min(a.length, n)));
-  return b;
-}
-function growI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n);
-  b.set(a.subarray(0, Math.min(a.length, n)));
-  return b;
-}
-function growF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n);
-  b.set(a.subarray(0, Math.min(a.length, n)));
-  return b;
 }

@@ -2,6 +2,7 @@ import type { PacketObserver } from '../analysis/index.js';
 import type { CaptureRecord } from '../capture/index.js';
 import type { DecodedPacket } from '../decode/index.js';
 import type { FlowTable } from '../flow/index.js';
+import { growF64, growI32, growU32, growU8 } from '../flow/grow.js';
 import { powerOfTwoAtLeast } from '../flow/hash.js';
 import { Fingerprint, fingerprint } from './fingerprint.js';
 
@@ -89,27 +90,6 @@ export interface Correlation {
   /** Packets in both captures a and b: [a * captures + b] with a < b. */
   pairPackets: Float64Array;
 }
-
-const growI32 = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-};
-const growF64 = (a: Float64Array, n: number): Float64Array<ArrayBuffer> => {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-};
-const growU8 = (a: Uint8Array, n: number): Uint8Array<ArrayBuffer> => {
-  const b = new Uint8Array(n);
-  b.set(a);
-  return b;
-};
-const growU32 = (a: Uint32Array, n: number): Uint32Array<ArrayBuffer> => {
-  const b = new Uint32Array(n);
-  b.set(a);
-  return b;
-};
 
 /**
  * The median of `values[0, n)`, sorting them in place: insertion sort for the few dozen
