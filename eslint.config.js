@@ -30,8 +30,9 @@ const LAYERS = {
     packages: { deny: ['electron', 'react', 'react-dom'] },
     nodeBuiltins: true,
   },
+  // `podpath serve` starts web mode: the CLI may reach the server, never the other way.
   cli: {
-    layers: ['core', 'api', 'node'],
+    layers: ['core', 'api', 'node', 'server'],
     packages: { deny: ['electron', 'react', 'react-dom'] },
     nodeBuiltins: true,
   },

@@ -1,16 +1,127 @@
-// The one contract between the UI and whatever serves it. The preload exposes it over Electron IPC
-// today; `serve` will carry the same interface over HTTP/WebSocket, so the renderer never learns
-// which transport it has. Declare every request here once, never again on either side.
+// The one contract between the UI and whatever serves it. The preload exposes it over Electron
+// IPC; `podpath serve` carries the same interface over HTTP (requests) and server-sent events
+// (session updates), so the renderer never learns which transport it has. Declare every request
+// here once, never again on either side: both transports dispatch to one handler table
+// (src/node/session.ts) after `validateArguments` has checked what the page sent.
+import type { CaptureSummary, FlowSummary } from '../core/analysis/index.js';
+import type { CompareDocument, TraceDocument } from '../core/trace/index.js';
+
+export { validateArguments, ApiInputError } from './validate.js';
 
 /** Name of the global the preload installs with `contextBridge.exposeInMainWorld`. */
 export const API_GLOBAL = 'podpath';
 
+/** How far a capture's reading has got. */
+export interface CaptureProgress {
+  bytesRead: number;
+  /** The file's size (for gzip'd files, compressed: bytesRead counts what came out). */
+  bytesTotal: number;
+  packets: number;
+  flows: number;
+}
+
+export interface OpenedCapture {
+  /** Stable for the session: "c1", "c2"... */
+  id: string;
+  path: string;
+  /** The file's base name (its path where two open captures share one). */
+  name: string;
+  state: 'reading' | 'done' | 'failed' | 'cancelled';
+  progress: CaptureProgress;
+  /** Set once reading ended; `warnings` in it say what was damaged, with byte offsets. */
+  summary: CaptureSummary | null;
+  /** Why the file could not be read at all (state `failed`). */
+  error: string | null;
+}
+
+export interface ClusterState {
+  source: string;
+  nodes: number;
+  pods: number;
+  services: number;
+}
+
+export interface SessionState {
+  captures: OpenedCapture[];
+  cluster: ClusterState | null;
+  /** Problems not tied to one capture: a snapshot that is not one, say. Newest last. */
+  errors: string[];
+}
+
+export type FlowSortKey = 'src' | 'dst' | 'protocol' | 'packets' | 'bytes' | 'start' | 'duration';
+
+export interface FlowQuery {
+  /** Capture ids to list; all finished captures when absent. */
+  captures?: string[];
+  /** The filter box's text (see src/core/analysis/flow-filter.ts). */
+  filter?: string;
+  sort?: { key: FlowSortKey; descending: boolean };
+  offset: number;
+  limit: number;
+}
+
+export interface FlowRow extends FlowSummary {
+  /** "<capture id>:<flow number>", stable while the capture is open. */
+  id: string;
+}
+
+export interface FlowPage {
+  /** Rows matching the filter, in all. */
+  total: number;
+  offset: number;
+  rows: FlowRow[];
+  /** What the filter could not use, in words. */
+  problems: string[];
+}
+
 export interface PodpathApi {
   /** The app's version, e.g. `0.1.0`. */
   version(): Promise<string>;
+  session(): Promise<SessionState>;
+  /** Starts reading the files; the session (and its updates) show their progress. */
+  openCaptures(paths: string[]): Promise<SessionState>;
+  /** A kubectl snapshot: names every address of the captures open now and later. */
+  openSnapshot(path: string): Promise<SessionState>;
+  /** The lab's ClusterIP scenario: Flannel VXLAN and kube-proxy DNAT in five captures. */
+  openDemo(): Promise<SessionState>;
+  closeCapture(id: string): Promise<SessionState>;
+  /** Stops reading a capture; what was read so far stays. */
+  cancel(id: string): Promise<SessionState>;
+  flows(query: FlowQuery): Promise<FlowPage>;
+  /** Connections seen in more than one of these captures (or interfaces), hop by hop. */
+  trace(ids: string[]): Promise<TraceDocument>;
+  /** The NAT table between a capture before NAT and one after. */
+  compare(before: string, after: string): Promise<CompareDocument>;
+}
+
+export type ApiMethod = keyof PodpathApi;
+
+/** What the page hears without asking: the session whenever it changes (at most ~10 a second). */
+export interface SessionEvent {
+  type: 'session';
+  session: SessionState;
+}
+
+/** The API plus its event stream, as the preload and the web client install it. */
+export interface PodpathBridge extends PodpathApi {
+  onEvent(listener: (event: SessionEvent) => void): () => void;
 }
 
 /** IPC channel per API method. Main registers exactly these; nothing else is answered. */
 export const IPC_CHANNELS = {
   version: 'podpath:version',
-} as const satisfies Record<keyof PodpathApi, string>;
+  session: 'podpath:session',
+  openCaptures: 'podpath:open-captures',
+  openSnapshot: 'podpath:open-snapshot',
+  openDemo: 'podpath:open-demo',
+  closeCapture: 'podpath:close-capture',
+  cancel: 'podpath:cancel',
+  flows: 'podpath:flows',
+  trace: 'podpath:trace',
+  compare: 'podpath:compare',
+} as const satisfies Record<ApiMethod, string>;
+
+/** The channel main sends SessionEvents on. */
+export const EVENT_CHANNEL = 'podpath:event';
+
+export const API_METHODS = Object.keys(IPC_CHANNELS) as ApiMethod[];

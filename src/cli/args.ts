@@ -4,16 +4,19 @@ export class UsageError extends Error {
 }
 
 export interface ParsedArgs {
-  command: 'analyze' | 'trace' | 'compare' | 'help' | 'version';
+  command: 'analyze' | 'trace' | 'compare' | 'serve' | 'help' | 'version';
   files: string[];
   json: boolean;
   vxlanPorts: number[];
   top: number;
   /** A cluster snapshot file or folder (--cluster). */
   cluster: string | null;
+  /** serve: the port (0: any free one) and whether to open the demo. */
+  port: number;
+  demo: boolean;
 }
 
-const COMMANDS = ['analyze', 'trace', 'compare'] as const;
+const COMMANDS = ['analyze', 'trace', 'compare', 'serve'] as const;
 
 function parsePort(text: string | undefined, flag: string): number[] {
   if (text === undefined || text === '') throw new UsageError(`${flag} needs a UDP port number`);
@@ -33,6 +36,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     vxlanPorts: [],
     top: 20,
     cluster: null,
+    port: 0,
+    demo: false,
   };
   if (argv.length === 0) throw new UsageError('no command given');
   const [command, ...rest] = argv;
@@ -77,6 +82,16 @@ export function parseArgs(argv: string[]): ParsedArgs {
         args.top = Number(text);
         break;
       }
+      case '--port': {
+        const text = inline ?? rest[++i];
+        if (text === undefined || !/^\d+$/.test(text) || Number(text) > 65535)
+          throw new UsageError('--port needs a TCP port number (0-65535; 0 picks a free one)');
+        args.port = Number(text);
+        break;
+      }
+      case '--demo':
+        args.demo = true;
+        break;
       case '-h':
       case '--help':
         return { ...args, command: 'help' };
@@ -84,7 +99,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
         throw new UsageError(`unknown option '${flag}'`);
     }
   }
-  if (args.files.length === 0) throw new UsageError(`${command} needs at least one capture file`);
+  if (args.files.length === 0 && args.command !== 'serve')
+    throw new UsageError(`${command} needs at least one capture file`);
   if (args.command === 'compare' && args.files.length !== 2)
     throw new UsageError(`compare needs two captures, before and after (got ${args.files.length})`);
   return args;

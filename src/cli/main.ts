@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   ANALYSIS_SCHEMA,
   type CaptureSummary,
@@ -17,7 +18,9 @@ import {
   type AnalyzedFile,
 } from '../node/index.js';
 import { compareDocument, traceConnections, traceDocument, traceHead } from '../core/trace/index.js';
+import { Session } from '../node/session.js';
 import { correlateFiles, type CorrelatedFiles } from '../node/trace-files.js';
+import { startServer } from '../server/index.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { renderCompare, renderTrace } from './format-trace.js';
 import { formatBytes, formatCount, renderDatapath, renderFlowsTable } from './format.js';
@@ -32,6 +35,7 @@ Usage:
   podpath analyze <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N] [--top N]
   podpath trace <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N]
   podpath compare <before> <after> [--json] [--cluster <snapshot>] [--vxlan-port N]
+  podpath serve [<capture>...] [--cluster <snapshot>] [--port N] [--demo]
 
 Commands:
   analyze     Read pcap, pcapng or gzip'd captures; print each one's format, link types,
@@ -44,6 +48,10 @@ Commands:
   compare     The NAT table between a capture taken before NAT and one taken after: each
               translation, who made it (kube-proxy DNAT for a Service, a node's
               masquerade), and the flows seen on one side only.
+  serve       The app in a browser: serves its page and API on 127.0.0.1 only and prints a
+              URL with a token for this run (requests without it are refused). Captures and
+              a snapshot named here are open when the page loads; --demo opens the lab's
+              ClusterIP scenario. Stop it with Ctrl+C.
 
 Options:
   --json            One JSON document on stdout (schema podpath.analysis/v1,
@@ -54,6 +62,7 @@ Options:
   --vxlan-port N    Also decode UDP port N as VXLAN (4789, 8472 and 6784 always are).
                     Repeat it or give a comma-separated list.
   --top N           Flows to list per capture in the readable output (default 20; 0 for all).
+  --port N          serve: the port (default: any free one).
   -h, --help        This help.
   --version         podpath's version.
 
@@ -103,7 +112,38 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return EXIT_OK;
   }
   if (args.command === 'trace' || args.command === 'compare') return correlate(args, io);
+  if (args.command === 'serve') return serve(args, io);
   return analyze(args, io);
+}
+
+/** Where `npm run build` puts the page: out/renderer beside dist/. */
+const PAGE_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
+
+/** `podpath serve`: web mode until Ctrl+C (or `stop` resolves, for tests). */
+async function serve(args: ParsedArgs, io: Io, stop?: Promise<void>): Promise<number> {
+  const session = new Session({ version: version() });
+  if (args.demo) await session.openDemo();
+  if (args.cluster !== null) await session.openSnapshot(args.cluster);
+  if (args.files.length > 0) await session.openCaptures(args.files);
+  const state = await session.session();
+  for (const error of state.errors) io.stderr(`podpath: ${error}\n`);
+  let server;
+  try {
+    server = await startServer({ session, staticDir: PAGE_DIR, port: args.port });
+  } catch (error) {
+    io.stderr(
+      `podpath: cannot listen on 127.0.0.1:${args.port}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return EXIT_UNREADABLE;
+  }
+  await io.stdout(`podpath serving on ${server.url}\n(open it in a browser on this machine; Ctrl+C stops)\n`);
+  await (stop ??
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    }));
+  await server.close();
+  return EXIT_OK;
 }
 
 /** Loads --cluster on a worker while the captures are read; null without one. */

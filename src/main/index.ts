@@ -2,7 +2,8 @@
 // wires the window, the security policy and the IPC handlers together.
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, session, type WebFrameMain } from 'electron';
-import { registerIpcHandlers } from './ipc.js';
+import { Session } from '../node/session.js';
+import { forwardSessionEvents, registerIpcHandlers } from './ipc.js';
 import { CONTENT_SECURITY_POLICY, devContentSecurityPolicy, lockDownContents } from './security.js';
 
 // Set by `electron-vite dev` only; a packaged app always loads its own files.
@@ -22,6 +23,8 @@ function isOwnPage(frame: WebFrameMain): boolean {
   return url.protocol === 'file:' && fileURLToPath(url) === rendererIndex;
 }
 
+let podpathSession: Session | null = null;
+
 function createWindow(): void {
   const window = new BrowserWindow({
     width: 1280,
@@ -36,6 +39,7 @@ function createWindow(): void {
     },
   });
   window.once('ready-to-show', () => window.show());
+  if (podpathSession !== null) forwardSessionEvents(podpathSession, window.webContents);
   if (devServerUrl !== undefined) void window.loadURL(devServerUrl);
   else void window.loadFile(rendererIndex);
 }
@@ -54,7 +58,8 @@ void app.whenReady().then(() => {
   });
   // Capture analysis needs no camera, notifications or geolocation.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  registerIpcHandlers(isOwnPage);
+  podpathSession = new Session({ version: app.getVersion() });
+  registerIpcHandlers(podpathSession, isOwnPage);
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

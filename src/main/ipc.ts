@@ -1,22 +1,15 @@
-// Main's side of the src/api contract over Electron IPC. Handlers translate; they do not decide.
-import { app, ipcMain, type WebFrameMain } from 'electron';
-import { IPC_CHANNELS, type PodpathApi } from '../api/index.js';
+// Main's side of the src/api contract over Electron IPC. Handlers translate; they do not decide:
+// every channel goes to the Session's method of that name, after the contract's argument checks
+// (Session.call), exactly as `podpath serve` does over HTTP.
+import { ipcMain, type WebContents, type WebFrameMain } from 'electron';
+import { API_METHODS, EVENT_CHANNEL, IPC_CHANNELS } from '../api/index.js';
+import type { Session } from '../node/session.js';
 
 /** Decides whether a frame is our own renderer page; anything else gets no answer. */
 export type FrameCheck = (frame: WebFrameMain) => boolean;
 
-// Arguments arrive from a renderer, so each handler validates its own before using them.
-type Handlers = { [K in keyof PodpathApi]: (args: readonly unknown[]) => ReturnType<PodpathApi[K]> };
-
-const handlers: Handlers = {
-  version: async (args) => {
-    expectArgumentCount('version', args, 0);
-    return app.getVersion();
-  },
-};
-
-export function registerIpcHandlers(isTrustedFrame: FrameCheck): void {
-  for (const method of Object.keys(IPC_CHANNELS) as (keyof PodpathApi)[]) {
+export function registerIpcHandlers(session: Session, isTrustedFrame: FrameCheck): void {
+  for (const method of API_METHODS) {
     const channel = IPC_CHANNELS[method];
     ipcMain.handle(channel, (event, ...args: unknown[]) => {
       // senderFrame is null once the frame navigated away or died; a subframe is never trusted.
@@ -24,11 +17,15 @@ export function registerIpcHandlers(isTrustedFrame: FrameCheck): void {
       if (frame === null || frame.parent !== null || !isTrustedFrame(frame)) {
         throw new Error(`refused ${channel} from ${frame?.url ?? 'a destroyed frame'}`);
       }
-      return handlers[method](args);
+      return session.call(method, args);
     });
   }
 }
 
-function expectArgumentCount(method: string, args: readonly unknown[], count: number): void {
-  if (args.length !== count) throw new TypeError(`${method} takes ${count} arguments, got ${args.length}`);
+/** Sends the window every session change; stops when the window goes. */
+export function forwardSessionEvents(session: Session, contents: WebContents): void {
+  const unsubscribe = session.subscribe((event) => {
+    if (!contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);
+  });
+  contents.once('destroyed', unsubscribe);
 }

@@ -11,7 +11,7 @@ import {
 } from '../core/analysis/index.js';
 import { LinkType } from '../core/capture/index.js';
 import type { ClusterIndex } from '../core/cluster/index.js';
-import { readCaptureFile, type CaptureFileInfo, type ReadOptions } from './capture-file.js';
+import { fileSize, readCaptureFile, type CaptureFileInfo, type ReadOptions } from './capture-file.js';
 
 export interface AnalyzedFile {
   analysis: CaptureAnalysis;
@@ -31,10 +31,37 @@ export interface AnalyzedFile {
 export async function analyzeFile(
   path: string,
   options: AnalysisOptions &
-    ReadOptions & { name?: string; cluster?: ClusterIndex | Promise<ClusterIndex> } = {},
+    ReadOptions & {
+      name?: string;
+      cluster?: ClusterIndex | Promise<ClusterIndex>;
+      /** After each chunk: bytes handed to the decoder so far, packets and flows. */
+      onProgress?: (bytesRead: number, analysis: CaptureAnalysis) => void;
+      /**
+       * When `signal` aborts: keep what was read (the summary warns where it stopped) instead of
+       * throwing the AbortError.
+       */
+      keepPartial?: boolean;
+    } = {},
 ): Promise<AnalyzedFile> {
   const analysis = new CaptureAnalysis(options);
-  const info = await readCaptureFile(path, (chunk) => analysis.push(chunk), options);
+  let bytes = 0;
+  const onProgress = options.onProgress;
+  const onChunk = onProgress
+    ? (chunk: Uint8Array): void => {
+        analysis.push(chunk);
+        bytes += chunk.length;
+        onProgress(bytes, analysis);
+      }
+    : (chunk: Uint8Array): void => analysis.push(chunk);
+  let info: CaptureFileInfo;
+  let cancelled = false;
+  try {
+    info = await readCaptureFile(path, onChunk, options);
+  } catch (error) {
+    if (!(options.keepPartial && error instanceof Error && error.name === 'AbortError')) throw error;
+    cancelled = true;
+    info = { path, size: await fileSize(path), compressed: false, bytesRead: bytes, decompressError: null };
+  }
   analysis.end();
   const cluster = await options.cluster;
   const name = options.name ?? basename(path);
@@ -42,6 +69,8 @@ export async function analyzeFile(
   summary.datapath = explainDatapath(analysis, cluster);
   if (info.decompressError !== null)
     summary.warnings.unshift({ offset: info.bytesRead, message: info.decompressError });
+  if (cancelled)
+    summary.warnings.unshift({ offset: bytes, message: `reading was cancelled after ${bytes} bytes` });
   const file: AnalyzedFile = { analysis, info, summary, name };
   if (cluster !== undefined) file.cluster = cluster;
   return file;

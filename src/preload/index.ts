@@ -1,10 +1,26 @@
 // Runs sandboxed, before the renderer. Exposes the src/api contract and nothing else: never raw
 // ipcRenderer, whose `send`/`on` would let page script reach any channel.
-import { contextBridge, ipcRenderer } from 'electron';
-import { API_GLOBAL, IPC_CHANNELS, type PodpathApi } from '../api/index.js';
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import {
+  API_GLOBAL,
+  API_METHODS,
+  EVENT_CHANNEL,
+  IPC_CHANNELS,
+  type PodpathBridge,
+  type SessionEvent,
+} from '../api/index.js';
 
-const api: PodpathApi = {
-  version: () => ipcRenderer.invoke(IPC_CHANNELS.version) as Promise<string>,
+const bridge = Object.fromEntries(
+  API_METHODS.map((method) => [
+    method,
+    (...args: unknown[]) => ipcRenderer.invoke(IPC_CHANNELS[method], ...args),
+  ]),
+) as unknown as PodpathBridge;
+
+bridge.onEvent = (listener: (event: SessionEvent) => void) => {
+  const wrapped = (_event: IpcRendererEvent, payload: SessionEvent): void => listener(payload);
+  ipcRenderer.on(EVENT_CHANNEL, wrapped);
+  return () => void ipcRenderer.removeListener(EVENT_CHANNEL, wrapped);
 };
 
-contextBridge.exposeInMainWorld(API_GLOBAL, api);
+contextBridge.exposeInMainWorld(API_GLOBAL, bridge);

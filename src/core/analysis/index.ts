@@ -22,3 +22,10 @@ export {
   type InterfaceRole,
   type InterfaceUse,
 } from './datapath.js';
+export {
+  matchesFlow,
+  parseFlowFilter,
+  type FilterKey,
+  type FilterTerm,
+  type FlowFilter,
+} from './flow-filter.js';

@@ -1,0 +1,326 @@
+import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SessionEvent, type SessionState, validateArguments, ApiInputError } from '../src/api/index.js';
+import { DEMO_DIR, Session } from '../src/node/session.js';
+import { type RunningServer, startServer, tokenMatches } from '../src/server/index.js';
+import { FIXTURES, ROOT } from './support/files.js';
+
+/*
+ * The handler table behind the app (src/node/session.ts) and web mode's guard (src/server/):
+ * real lab captures opened, filtered, traced and compared through the same calls the page makes,
+ * and every request without the run's token, from a foreign Host or Origin, or with arguments
+ * the contract does not allow, refused.
+ */
+
+const LAB = join(FIXTURES, 'lab');
+
+describe('the API contract checks what a page sends', () => {
+  it('takes what each method declares and refuses the rest with a reason', () => {
+    expect(validateArguments('openCaptures', [['a.pcap', 'b.pcap']])).toEqual([['a.pcap', 'b.pcap']]);
+    expect(
+      validateArguments('flows', [
+        { offset: 0, limit: 50, filter: 'svc:web', sort: { key: 'bytes', descending: true } },
+      ]),
+    ).toEqual([{ offset: 0, limit: 50, filter: 'svc:web', sort: { key: 'bytes', descending: true } }]);
+    const refused: [Parameters<typeof validateArguments>[0], unknown[], RegExp][] = [
+      ['version', [1], /takes 0 arguments/],
+      ['openCaptures', ['a.pcap'], /paths must be a list/],
+      ['openCaptures', [[]], /paths must be a list/],
+      ['openCaptures', [['a\0b']], /non-empty string/],
+      ['openSnapshot', [{}], /path must be a non-empty string/],
+      ['flows', [{ offset: -1, limit: 10 }], /offset must be a whole number/],
+      ['flows', [{ offset: 0, limit: 1e9 }], /limit must be a whole number from 0 to 5000/],
+      ['flows', [{ offset: 0, limit: 10, sort: { key: 'rm -rf', descending: true } }], /sort must be/],
+      ['flows', [{ offset: 0, limit: 10, evil: 1 }], /unknown query field 'evil'/],
+      ['compare', ['c1'], /takes 2 arguments/],
+    ];
+    for (const [method, args, message] of refused) {
+      expect(() => validateArguments(method, args)).toThrow(ApiInputError);
+      expect(() => validateArguments(method, args)).toThrow(message);
+    }
+  });
+});
+
+describe('a session over the lab captures', () => {
+  const session = new Session({ version: '9.9.9' });
+  let state: SessionState;
+  beforeAll(async () => {
+    await session.openDemo();
+    state = await session.settled();
+  });
+
+  it('opens the demo: the ClusterIP scenario and its snapshot', () => {
+    expect(state.cluster).toMatchObject({ nodes: 2, services: expect.any(Number) });
+    expect(state.captures.map((c) => [c.name, c.state])).toEqual([
+      ['client.pcap', 'done'],
+      ['node1-eth0.pcap', 'done'],
+      ['node2-eth0.pcap', 'done'],
+      ['web-node1.pcap', 'done'],
+      ['web-node2.pcap', 'done'],
+    ]);
+    for (const c of state.captures) {
+      expect(c.progress.bytesRead).toBe(c.progress.bytesTotal);
+      expect(c.progress.packets).toBe(c.summary?.packets);
+    }
+  });
+
+  it('lists flows by name, filtered and sorted the way the filter box asks', async () => {
+    const all = await session.flows({ offset: 0, limit: 5000 });
+    const vxlan = await session.flows({ offset: 0, limit: 5000, filter: 'encap:vxlan' });
+    expect(vxlan.total).toBeGreaterThan(0);
+    expect(vxlan.total).toBeLessThan(all.total);
+    for (const row of vxlan.rows) {
+      expect(row.encapsulation[0]).toMatchObject({ type: 'vxlan', vni: 1 });
+      expect(row.capture).toMatch(/^node[12]-eth0\.pcap$/);
+    }
+    const web = await session.flows({ offset: 0, limit: 5000, filter: 'svc:default/web proto:tcp' });
+    expect(web.rows.length).toBeGreaterThan(0);
+    for (const row of web.rows) expect(row.service?.name ?? row.endpointOf?.[0].service).toBe('default/web');
+    // The ClusterIP side (client.pcap) and the endpoint side are both found by the Service.
+    expect(new Set(web.rows.map((r) => r.capture))).toContain('client.pcap');
+    expect(new Set(web.rows.map((r) => r.capture))).toContain('web-node2.pcap');
+    const notWeb = await session.flows({ offset: 0, limit: 5000, filter: '-svc:web' });
+    expect(notWeb.total + (await session.flows({ offset: 0, limit: 5000, filter: 'svc:web' })).total).toBe(
+      all.total,
+    );
+    const byBytes = await session.flows({ offset: 0, limit: 3, sort: { key: 'bytes', descending: true } });
+    expect(byBytes.rows.map((r) => r.bytes)).toEqual(
+      [...byBytes.rows.map((r) => r.bytes)].sort((a, b) => b - a),
+    );
+    expect(byBytes.rows[0].bytes).toBe(Math.max(...all.rows.map((r) => r.bytes)));
+    const pods = await session.flows({ offset: 0, limit: 5000, filter: 'pod:client ns:default port:8080' });
+    for (const row of pods.rows) expect([row.src.port, row.dst.port]).toContain(8080);
+    expect((await session.flows({ offset: 0, limit: 10, filter: 'colour:red port:http' })).problems).toEqual([
+      "unknown filter 'colour:' (pod, ns, svc, node, port, proto, encap)",
+      'port:http is not a port number',
+    ]);
+  });
+
+  it('traces and compares the open captures', async () => {
+    const ids = state.captures.map((c) => c.id);
+    const trace = await session.trace(ids);
+    expect(trace.schema).toBe('podpath.trace/v1');
+    const viaNode2 = trace.connections.filter((c) => c.hops.some((h) => h.capture === 'web-node2.pcap'));
+    expect(viaNode2.length).toBeGreaterThan(0);
+    for (const c of viaNode2) {
+      expect(c.service).toBe('default/web');
+      expect(c.hops.map((h) => h.capture)).toEqual([
+        'client.pcap',
+        'node1-eth0.pcap',
+        'node2-eth0.pcap',
+        'web-node2.pcap',
+      ]);
+    }
+    const compare = await session.compare(ids[0], ids[4]);
+    expect(compare.translations.length).toBe(
+      viaNode2.filter((c) => c.protocol === 'tcp' || c.protocol === 'udp').length,
+    );
+    expect(compare.translations.every((t) => t.kind === 'dnat' && t.service === 'default/web')).toBe(true);
+  });
+
+  it('reports a file it cannot read, keeps the others, and closes captures', async () => {
+    const s = new Session({ version: '0' });
+    await s.openCaptures([
+      join(LAB, 'dns', 'dns-client.pcap'),
+      join(LAB, 'no-such.pcap'),
+      join(ROOT, 'package.json'),
+    ]);
+    const after = await s.settled();
+    expect(after.captures.map((c) => c.state)).toEqual(['done', 'failed', 'failed']);
+    expect(after.captures[1].error).toMatch(/no-such\.pcap: no such file/);
+    expect(after.captures[2].error).toBeTruthy();
+    expect((await s.flows({ offset: 0, limit: 100 })).total).toBeGreaterThan(0);
+    await expect(s.trace(['c2'])).rejects.toThrow(/unreadable/);
+    const closed = await s.closeCapture('c2');
+    expect(closed.captures.map((c) => c.id)).toEqual(['c1', 'c3']);
+    await expect(s.closeCapture('c2')).rejects.toThrow("no open capture 'c2'");
+    const bad = await s.openSnapshot(join(LAB, 'dns', 'dns-client.pcap'));
+    expect(bad.errors[0]).toMatch(/dns-client\.pcap/);
+    expect(bad.cluster).toBeNull();
+  });
+
+  it('streams session changes while files are read', async () => {
+    const s = new Session({ version: '0' });
+    const events: SessionEvent[] = [];
+    s.subscribe((e) => events.push(e));
+    await s.openCaptures([join(LAB, 'flannel-vxlan', 'node1-any.pcap')]);
+    await s.settled();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.at(-1)?.session.captures[0]).toMatchObject({ state: 'done', progress: { packets: 104 } });
+  });
+});
+
+// ---- web mode ------------------------------------------------------------------------------
+
+function raw(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+describe('podpath serve guards its API', () => {
+  let server: RunningServer;
+  const session = new Session({ version: '1.2.3' });
+  beforeAll(async () => {
+    server = await startServer({ session, staticDir: join(ROOT, 'no-page-here') });
+  });
+  afterAll(() => server.close());
+  const host = (): Record<string, string> => ({ Host: `127.0.0.1:${server.port}` });
+  const call = (method: string, args: unknown[], headers: Record<string, string> = {}) =>
+    raw(
+      server.port,
+      `/api/${method}`,
+      { ...host(), Authorization: `Bearer ${server.token}`, ...headers },
+      'POST',
+      JSON.stringify(args),
+    );
+
+  it('listens on loopback with a fresh token in its URL', () => {
+    expect(server.url).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[A-Za-z0-9_-]{43}$`),
+    );
+    expect(tokenMatches(server.token, server.token)).toBe(true);
+    expect(tokenMatches(server.token, server.token.slice(1))).toBe(false);
+    expect(tokenMatches(server.token, undefined)).toBe(false);
+  });
+
+  it('refuses requests without the token, or with a wrong one', async () => {
+    expect((await raw(server.port, '/', host())).status).toBe(401);
+    expect((await raw(server.port, '/?token=nope', host())).status).toBe(401);
+    expect((await call('version', [], { Authorization: 'Bearer nope' })).status).toBe(401);
+    expect(
+      (await raw(server.port, '/api/version', { ...host(), Cookie: 'podpath_token=nope' }, 'POST', '[]'))
+        .status,
+    ).toBe(401);
+  });
+
+  it('trades the URL token for an HttpOnly cookie, then serves the page with a strict CSP', async () => {
+    const first = await raw(server.port, `/?token=${server.token}`, host());
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    const cookie = String(first.headers['set-cookie']);
+    expect(cookie).toMatch(/podpath_token=[^;]+; HttpOnly; SameSite=Strict; Path=\//);
+    const page = await raw(server.port, '/', { ...host(), Cookie: cookie.split(';')[0] });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.body).toContain('npm run build');
+  });
+
+  it('refuses a foreign Host (DNS rebinding) and a foreign Origin', async () => {
+    const rebound = await raw(server.port, `/?token=${server.token}`, {
+      Host: `evil.example:${server.port}`,
+    });
+    expect(rebound.status).toBe(421);
+    const foreign = await call('version', [], { Origin: 'http://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect((await call('version', [], { Origin: `http://localhost:${server.port}` })).status).toBe(200);
+  });
+
+  it('answers the contract, and says what is wrong with a bad call', async () => {
+    expect(JSON.parse((await call('version', [])).body)).toEqual({ ok: true, value: '1.2.3' });
+    const bad = await call('openCaptures', ['not-a-list']);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({
+      ok: false,
+      error: 'openCaptures: paths must be a list of 1 to 256 strings',
+    });
+    expect((await call('rmrf', [])).status).toBe(404);
+    expect(
+      (await raw(server.port, '/api/version', { ...host(), Authorization: `Bearer ${server.token}` })).status,
+    ).toBe(405);
+    const notJson = await raw(
+      server.port,
+      '/api/version',
+      { ...host(), Authorization: `Bearer ${server.token}` },
+      'POST',
+      '{',
+    );
+    expect(JSON.parse(notJson.body).error).toBe('the body must be a JSON array of arguments');
+  });
+
+  it('opens captures over HTTP and streams the session as server-sent events', async () => {
+    const received: SessionEvent[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/api/events',
+          headers: { ...host(), Authorization: `Bearer ${server.token}` },
+        },
+        (res) => {
+          expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            for (let at = buffer.indexOf('\n\n'); at >= 0; at = buffer.indexOf('\n\n')) {
+              received.push(JSON.parse(buffer.slice(6, at)) as SessionEvent);
+              buffer = buffer.slice(at + 2);
+              if (received.at(-1)?.session.captures[0]?.state === 'done') {
+                req.destroy();
+                resolve();
+              }
+            }
+          });
+        },
+      );
+      req.on('error', (e) => (received.length > 0 ? resolve() : reject(e)));
+      req.end();
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const opened = await call('openCaptures', [[join(DEMO_DIR, 'client.pcap')]]);
+    expect(JSON.parse(opened.body).value.captures[0]).toMatchObject({ name: 'client.pcap' });
+    await done;
+    expect(received[0].session.captures).toEqual([]);
+    expect(received.at(-1)?.session.captures[0].summary?.packets).toBe(103);
+  });
+});
+
+describe('podpath serve from the command line', () => {
+  it('prints a tokened URL on 127.0.0.1, serves the demo, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/podpath.js'), 'serve', '--demo'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /serving on (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+    });
+    const { port, searchParams } = new URL(url);
+    const auth = { Host: `127.0.0.1:${port}`, Authorization: `Bearer ${searchParams.get('token')}` };
+    let session: SessionState | undefined;
+    for (let i = 0; i < 100; i++) {
+      session = JSON.parse((await raw(Number(port), '/api/session', auth, 'POST', '[]')).body)
+        .value as SessionState;
+      if (session.captures.every((c) => c.state === 'done')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(session?.captures).toHaveLength(5);
+    expect(session?.cluster?.source).toMatch(/clusterip[/\\]snapshot\.json$/);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
