@@ -1,35 +1,164 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { SessionState } from '../api/index.js';
 import { getApi } from './api.js';
+import { FlowsView } from './FlowsView.js';
+import { LANGUAGES, setLanguage } from './i18n.js';
+import { OverviewView } from './OverviewView.js';
+import { WelcomeView } from './WelcomeView.js';
 
-// Placeholder until the desktop UI lands; the CLI is the way in for now.
+type Tab = 'overview' | 'flows';
+
+/** A snapshot is JSON or YAML (or a folder of them); anything else is taken for a capture. */
+const SNAPSHOT = /\.(json|ya?ml)$/i;
+
+function OpenByPath({
+  onCapture,
+  onSnapshot,
+}: {
+  onCapture: (path: string) => void;
+  onSnapshot: (path: string) => void;
+}): React.JSX.Element {
+  const { t } = useTranslation();
+  const [path, setPath] = useState('');
+  return (
+    <form
+      className="open-path"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const p = path.trim();
+        if (p === '') return;
+        if (SNAPSHOT.test(p)) onSnapshot(p);
+        else onCapture(p);
+        setPath('');
+      }}
+    >
+      <input
+        aria-label={t('open.label')}
+        placeholder={t('open.placeholder')}
+        value={path}
+        onChange={(e) => setPath(e.target.value)}
+      />
+      <button type="submit">{t('welcome.open')}</button>
+    </form>
+  );
+}
+
+const EMPTY: SessionState = { captures: [], cluster: null, errors: [] };
+
 export function App(): React.JSX.Element {
-  const [version, setVersion] = useState<string>();
+  const { t, i18n } = useTranslation();
+  const [session, setSession] = useState<SessionState>(EMPTY);
+  const [tab, setTab] = useState<Tab>('overview');
+  const [problem, setProblem] = useState<string | null>(null);
+  const api = getApi();
 
   useEffect(() => {
-    let isMounted = true;
-    getApi()
-      ?.version()
-      .then(
-        (value) => {
-          if (isMounted) setVersion(value);
-        },
-        (error: unknown) => console.error('podpath: version unavailable', error),
-      );
+    let live = true;
+    api.session().then((s) => live && setSession(s), report);
+    const stop = api.onEvent((event) => setSession(event.session));
     return () => {
-      isMounted = false;
+      live = false;
+      stop();
     };
   }, []);
 
+  function report(error: unknown): void {
+    setProblem(error instanceof Error ? error.message : String(error));
+  }
+
+  const run = useCallback(
+    (work: Promise<SessionState>) =>
+      work.then((s) => {
+        setSession(s);
+        setProblem(null);
+      }, report),
+    [],
+  );
+
+  // Ctrl/Cmd+1 and +2 switch views.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (!(e.ctrlKey || e.metaKey)) return;
+      if (e.key === '1') setTab('overview');
+      else if (e.key === '2') setTab('flows');
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const hasCaptures = session.captures.length > 0;
+  const c = session.cluster;
   return (
-    <main className="placeholder">
-      <h1>
-        podpath
-        {version !== undefined && <span className="version">v{version}</span>}
-      </h1>
-      <p>Open a capture with the CLI for now:</p>
-      <pre>
-        <code>npx podpath analyze &lt;capture&gt;</code>
-      </pre>
-    </main>
+    <div className="app">
+      <header className="topbar">
+        <h1>{t('app.title')}</h1>
+        {hasCaptures && (
+          <nav className="tabs" role="tablist">
+            {(['overview', 'flows'] as const).map((name) => (
+              <button
+                key={name}
+                role="tab"
+                aria-selected={tab === name}
+                className={tab === name ? 'tab active' : 'tab'}
+                onClick={() => setTab(name)}
+              >
+                {t(`tabs.${name}`)}
+              </button>
+            ))}
+          </nav>
+        )}
+        <OpenByPath
+          onCapture={(path) => run(api.openCaptures([path]))}
+          onSnapshot={(path) => run(api.openSnapshot(path))}
+        />
+        <span className="cluster-line">
+          {c
+            ? t('cluster.loaded', { ...c, source: c.source.split(/[\\/]/).slice(-2).join('/') })
+            : hasCaptures
+              ? t('cluster.none')
+              : ''}
+        </span>
+        <label className="language">
+          {t('app.language')}{' '}
+          <select value={i18n.language} onChange={(e) => setLanguage(e.target.value)}>
+            {LANGUAGES.map((l) => (
+              <option key={l.code} value={l.code}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </header>
+      {(problem !== null || session.errors.length > 0) && (
+        <section className="problems" role="alert">
+          <strong>{t('errors.heading')}</strong>
+          <ul>
+            {[...session.errors, ...(problem !== null ? [problem] : [])].map((p, i) => (
+              <li key={i}>{p}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <main>
+        {!hasCaptures ? (
+          <WelcomeView
+            onDemo={() => run(api.openDemo())}
+            onOpen={(path) => run(api.openCaptures([path]))}
+            onSnapshot={(path) => run(api.openSnapshot(path))}
+          />
+        ) : tab === 'overview' ? (
+          <OverviewView
+            session={session}
+            onCancel={(id) => run(api.cancel(id))}
+            onClose={(id) => run(api.closeCapture(id))}
+          />
+        ) : (
+          <FlowsView session={session} onError={report} />
+        )}
+      </main>
+    </div>
   );
 }

@@ -1,0 +1,258 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { FlowRow, FlowSortKey, SessionState } from '../api/index.js';
+import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
+import { getApi } from './api.js';
+
+const ROW_HEIGHT = 30;
+/** Rows fetched at a time; pages are fetched as they scroll into view. */
+const PAGE = 200;
+const FILTER_DELAY_MS = 150;
+
+interface Props {
+  session: SessionState;
+  onError: (error: unknown) => void;
+}
+
+function EndpointCell({ e }: { e: Endpoint }): React.JSX.Element {
+  const address = e.mac ?? (e.port === undefined ? (e.ip ?? '?') : `${e.ip}:${e.port}`);
+  return (
+    <span className="endpoint">
+      {e.name ? <span className="name">{e.name}</span> : null}
+      <span className="address">{address}</span>
+    </span>
+  );
+}
+
+function TunnelBadge({ list }: { list: Encapsulation[] }): React.JSX.Element | null {
+  if (list.length === 0) return null;
+  return (
+    <>
+      {list.map((e, i) => (
+        <span key={i} className={`badge tunnel ${e.type}`}>
+          {e.type.toUpperCase()}
+          {e.vni !== null ? ` VNI ${e.vni}` : ''} · {e.outer.srcNode ?? e.outer.src} →{' '}
+          {e.outer.dstNode ?? e.outer.dst}
+        </span>
+      ))}
+    </>
+  );
+}
+
+function duration(row: FlowRow): string {
+  if (row.start === null || row.end === null) return '';
+  const ms = Date.parse(row.end) - Date.parse(row.start);
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+const COLUMNS: { key: FlowSortKey | null; label: string; width: string }[] = [
+  { key: 'protocol', label: 'flows.protocol', width: '7%' },
+  { key: 'src', label: 'flows.src', width: '24%' },
+  { key: 'dst', label: 'flows.dst', width: '24%' },
+  { key: null, label: 'flows.tunnel', width: '17%' },
+  { key: 'packets', label: 'flows.packets', width: '7%' },
+  { key: 'bytes', label: 'flows.bytes', width: '8%' },
+  { key: 'duration', label: 'flows.duration', width: '6%' },
+  { key: null, label: 'flows.capture', width: '7%' },
+];
+
+/**
+ * Every flow of the open captures, by name, in a table that renders only the rows on screen
+ * and fetches them a page at a time, so 100,000 flows scroll as smoothly as 100.
+ */
+export function FlowsView({ session, onError }: Props): React.JSX.Element {
+  const { t } = useTranslation();
+  const api = getApi();
+  const [text, setText] = useState('');
+  const [filter, setFilter] = useState('');
+  const [sort, setSort] = useState<{ key: FlowSortKey; descending: boolean }>({
+    key: 'bytes',
+    descending: true,
+  });
+  const [total, setTotal] = useState(0);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [pages, setPages] = useState<Map<number, FlowRow[]>>(new Map());
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const [selected, setSelected] = useState(0);
+  const body = useRef<HTMLDivElement>(null);
+  const filterBox = useRef<HTMLInputElement>(null);
+  const done = session.captures.filter((c) => c.state === 'done' || c.state === 'cancelled').length;
+
+  useEffect(() => {
+    const timer = setTimeout(() => setFilter(text), FILTER_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [text]);
+
+  // A new filter, sort or capture: start over from the first page.
+  useEffect(() => {
+    let live = true;
+    api.flows({ offset: 0, limit: PAGE, filter, sort }).then((page) => {
+      if (!live) return;
+      setTotal(page.total);
+      setProblems(page.problems);
+      setPages(new Map([[0, page.rows]]));
+      setSelected(0);
+      body.current?.scrollTo({ top: 0 });
+    }, onError);
+    return () => {
+      live = false;
+    };
+  }, [filter, sort, done]);
+
+  const first = Math.floor(scrollTop / ROW_HEIGHT);
+  const visible = Math.ceil(height / ROW_HEIGHT) + 1;
+  const wanted = useMemo(() => {
+    const out: number[] = [];
+    for (let p = Math.floor(first / PAGE); p <= Math.floor((first + visible) / PAGE); p++)
+      if (p * PAGE < total) out.push(p);
+    return out;
+  }, [first, visible, total]);
+
+  useEffect(() => {
+    for (const p of wanted) {
+      if (pages.has(p)) continue;
+      api
+        .flows({ offset: p * PAGE, limit: PAGE, filter, sort })
+        .then((page) => setPages((old) => new Map(old).set(p, page.rows)), onError);
+    }
+  }, [wanted]);
+
+  useEffect(() => {
+    const el = body.current;
+    if (el === null) return;
+    const observer = new ResizeObserver(() => setHeight(el.clientHeight));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  // "/" or Ctrl/Cmd+F focuses the filter; arrows move the selection.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const inFilter = document.activeElement === filterBox.current;
+      if ((e.key === '/' && !inFilter) || ((e.ctrlKey || e.metaKey) && e.key === 'f')) {
+        e.preventDefault();
+        filterBox.current?.focus();
+      } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        setSelected((s) => {
+          const next = Math.max(0, Math.min(total - 1, s + (e.key === 'ArrowDown' ? 1 : -1)));
+          const el = body.current;
+          if (el !== null) {
+            if (next * ROW_HEIGHT < el.scrollTop) el.scrollTop = next * ROW_HEIGHT;
+            else if ((next + 1) * ROW_HEIGHT > el.scrollTop + el.clientHeight)
+              el.scrollTop = (next + 1) * ROW_HEIGHT - el.clientHeight;
+          }
+          return next;
+        });
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [total]);
+
+  const rows: { index: number; row: FlowRow | undefined }[] = [];
+  for (let i = first; i < Math.min(total, first + visible); i++)
+    rows.push({ index: i, row: pages.get(Math.floor(i / PAGE))?.[i % PAGE] });
+
+  return (
+    <section className="flows">
+      <div className="filter-bar">
+        <label htmlFor="flow-filter">{t('flows.filter')}</label>
+        <input
+          id="flow-filter"
+          ref={filterBox}
+          value={text}
+          placeholder={t('flows.filterPlaceholder')}
+          spellCheck={false}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <span className="count" aria-live="polite">
+          {t('flows.count', {
+            shown: total,
+            total: session.captures.reduce((n, c) => n + c.progress.flows, 0),
+          })}
+        </span>
+      </div>
+      {problems.length > 0 && <p className="filter-problems">{problems.join('; ')}</p>}
+      <div className="table" role="grid" aria-rowcount={total}>
+        <div className="thead" role="row">
+          {COLUMNS.map((c) => (
+            <div
+              key={c.label}
+              role="columnheader"
+              style={{ width: c.width }}
+              className={c.key !== null ? 'sortable' : ''}
+              aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : undefined}
+              onClick={() =>
+                c.key !== null &&
+                setSort((s) => ({
+                  key: c.key!,
+                  descending: s.key === c.key ? !s.descending : c.key === 'packets' || c.key === 'bytes',
+                }))
+              }
+            >
+              {t(c.label)}
+              {sort.key === c.key ? (sort.descending ? ' ▼' : ' ▲') : ''}
+            </div>
+          ))}
+        </div>
+        <div className="tbody" ref={body} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+          {total === 0 && <p className="empty">{t('flows.empty')}</p>}
+          <div style={{ height: total * ROW_HEIGHT, position: 'relative' }}>
+            {rows.map(({ index, row }) => (
+              <div
+                key={index}
+                role="row"
+                aria-rowindex={index + 1}
+                aria-selected={index === selected}
+                className={index === selected ? 'tr selected' : 'tr'}
+                style={{ top: index * ROW_HEIGHT, height: ROW_HEIGHT }}
+                onClick={() => setSelected(index)}
+              >
+                {row === undefined ? (
+                  <div className="loading">…</div>
+                ) : (
+                  <>
+                    <div style={{ width: COLUMNS[0].width }}>{row.protocol}</div>
+                    <div style={{ width: COLUMNS[1].width }}>
+                      <EndpointCell e={row.src} />
+                    </div>
+                    <div style={{ width: COLUMNS[2].width }}>
+                      <EndpointCell e={row.dst} />
+                      {row.service && (
+                        <span className="badge service">
+                          {t('flows.service', { name: row.service.name })}
+                        </span>
+                      )}
+                      {row.endpointOf?.map((e) => (
+                        <span key={e.service} className="badge service">
+                          {t('flows.endpointOf', { name: e.service })}
+                        </span>
+                      ))}
+                    </div>
+                    <div style={{ width: COLUMNS[3].width }}>
+                      <TunnelBadge list={row.encapsulation} />
+                    </div>
+                    <div className="num" style={{ width: COLUMNS[4].width }}>
+                      {row.packets.toLocaleString()}
+                    </div>
+                    <div className="num" style={{ width: COLUMNS[5].width }}>
+                      {row.bytes.toLocaleString()}
+                    </div>
+                    <div className="num" style={{ width: COLUMNS[6].width }}>
+                      {duration(row)}
+                    </div>
+                    <div className="muted" style={{ width: COLUMNS[7].width }}>
+                      {row.capture}
+                    </div>
+                  </>
+                )}
+              </div>
+            ))}
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { useTranslation } from 'react-i18next';
+import type { OpenedCapture, SessionState } from '../api/index.js';
+
+interface Props {
+  session: SessionState;
+  onCancel: (id: string) => void;
+  onClose: (id: string) => void;
+}
+
+function CaptureCard({
+  capture,
+  onCancel,
+  onClose,
+}: { capture: OpenedCapture } & Omit<Props, 'session'>): React.JSX.Element {
+  const { t } = useTranslation();
+  const s = capture.summary;
+  const p = capture.progress;
+  const percent = p.bytesTotal > 0 ? Math.min(100, Math.floor((p.bytesRead / p.bytesTotal) * 100)) : 0;
+  return (
+    <article className={`card state-${capture.state}`} aria-label={capture.name}>
+      <header>
+        <h3 title={capture.path}>{capture.name}</h3>
+        <span className="state">
+          {capture.state === 'reading' ? t('capture.reading', { percent }) : t(`capture.${capture.state}`)}
+        </span>
+        {capture.state === 'reading' ? (
+          <button onClick={() => onCancel(capture.id)}>{t('capture.cancel')}</button>
+        ) : (
+          <button onClick={() => onClose(capture.id)} aria-label={`${t('capture.close')} ${capture.name}`}>
+            {t('capture.close')}
+          </button>
+        )}
+      </header>
+      {capture.state === 'reading' && <progress max={100} value={percent} />}
+      {capture.error !== null && <p className="error">{capture.error}</p>}
+      <p className="counts">
+        {t('capture.packets', { count: p.packets })} · {t('capture.flows', { count: p.flows })}
+      </p>
+      {s !== null && s.format !== null && (
+        <>
+          <p className="format">
+            {s.format}
+            {s.compressed ? ' (gzip)' : ''} · {s.linkTypes.join(', ')}
+          </p>
+          {s.start !== null && s.end !== null && (
+            <p className="span">{t('capture.span', { start: s.start, end: s.end })}</p>
+          )}
+          {s.datapath !== undefined && (
+            <div className="datapath">
+              <strong>{t('capture.datapath')}</strong> <span className="badge">{s.datapath.kind}</span>
+              <p className="evidence">{s.datapath.evidence[0]}</p>
+            </div>
+          )}
+          <div className="warnings">
+            {s.warnings.length === 0 ? (
+              <span className="muted">{t('capture.noWarnings')}</span>
+            ) : (
+              <>
+                <strong>{t('capture.warnings')}</strong>
+                <ul>
+                  {s.warnings.map((w, i) => (
+                    <li key={i}>
+                      {t('capture.atByte', { offset: w.offset })}: {w.message}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </div>
+        </>
+      )}
+    </article>
+  );
+}
+
+/** One card per capture: what it is, how far it was read, its data path, its warnings. */
+export function OverviewView({ session, onCancel, onClose }: Props): React.JSX.Element {
+  return (
+    <section className="overview">
+      {session.captures.map((c) => (
+        <CaptureCard key={c.id} capture={c} onCancel={onCancel} onClose={onClose} />
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,148 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Session } from '../../src/node/session.js';
+import { type RunningServer, startServer } from '../../src/server/index.js';
+import { ROOT } from '../support/files.js';
+
+/*
+ * The app's page in Debian's Chromium against web mode (`npm run test:e2e`, after `npm run build`
+ * made out/renderer). Each test saves a screenshot under test/e2e/screenshots/ to look at.
+ */
+
+const CHROMIUM = process.env.PODPATH_CHROMIUM ?? '/usr/bin/chromium';
+const PAGE_DIR = join(ROOT, 'out/renderer');
+const SHOTS = join(ROOT, 'test/e2e/screenshots');
+
+let server: RunningServer;
+let browser: Browser;
+
+async function freshPage(locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: { width: 1400, height: 860 } });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  return page;
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(PAGE_DIR, 'index.html')))
+    throw new Error('out/renderer is not built: run npm run build first');
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ session: new Session({ version: 'e2e' }), staticDir: PAGE_DIR });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('web mode in Chromium', () => {
+  it('opens the demo: one card per capture with its data path', async () => {
+    const page = await freshPage();
+    await page.getByRole('heading', { name: 'See where your packets went' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'welcome.png') });
+    await page.getByRole('button', { name: 'Open Demo' }).click();
+    try {
+      await page.waitForFunction(
+        () => document.querySelectorAll('.card.state-done').length === 5,
+        undefined,
+        {
+          timeout: 20_000,
+        },
+      );
+    } finally {
+      await page.screenshot({ path: join(SHOTS, 'overview.png') });
+    }
+    const names = await page.locator('.card h3').allTextContents();
+    expect(names).toEqual([
+      'client.pcap',
+      'node1-eth0.pcap',
+      'node2-eth0.pcap',
+      'web-node1.pcap',
+      'web-node2.pcap',
+    ]);
+    await expect(
+      page.locator('.card', { hasText: 'node1-eth0.pcap' }).locator('.badge').textContent(),
+    ).resolves.toBe('flannel-vxlan');
+    await expect(page.locator('.cluster-line').textContent()).resolves.toMatch(
+      /Snapshot clusterip\/snapshot\.json: 2 nodes/,
+    );
+    await page.screenshot({ path: join(SHOTS, 'overview.png') });
+    await page.context().close();
+  });
+
+  it('lists flows by pod name with VXLAN badges, and the filter narrows them', async () => {
+    const page = await freshPage();
+    await page.getByRole('tab', { name: 'Flows' }).click();
+    const count = page.locator('.filter-bar .count');
+    await page.waitForFunction(() => document.querySelectorAll('.tr .name').length > 0);
+    const all = Number((await count.textContent())?.match(/^([\d,]+) of/)?.[1].replace(/,/g, ''));
+    expect(all).toBeGreaterThan(20);
+    await expect(page.locator('.tr .name', { hasText: 'default/client-' }).first().isVisible()).resolves.toBe(
+      true,
+    );
+    await expect(
+      page.locator('.badge.tunnel', { hasText: 'VXLAN VNI 1 · node1 → node2' }).first().isVisible(),
+    ).resolves.toBe(true);
+    await page.getByLabel('Filter').fill('svc:kube-dns');
+    await page.waitForFunction(() => document.querySelector('.empty') !== null);
+    await page.getByLabel('Filter').fill('svc:default/web encap:vxlan');
+    await page.waitForFunction((before) => {
+      const text = document.querySelector('.filter-bar .count')?.textContent ?? '';
+      const shown = Number(text.match(/^([\d,]+) of/)?.[1].replace(/,/g, ''));
+      return shown > 0 && shown < before && document.querySelector('.tr .name') !== null;
+    }, all);
+    const rows = await page.locator('.tr').count();
+    expect(rows).toBeGreaterThan(0);
+    for (const text of await page.locator('.tr').allTextContents()) expect(text).toContain('VXLAN VNI 1');
+    await page.screenshot({ path: join(SHOTS, 'flows.png') });
+    await page.context().close();
+  });
+
+  it('speaks Korean when the system does', async () => {
+    const page = await freshPage('ko-KR');
+    await page.getByRole('tab', { name: '플로우' }).waitFor();
+    await page.getByRole('tab', { name: '개요' }).click();
+    await page.screenshot({ path: join(SHOTS, 'overview-ko.png') });
+    await page.context().close();
+  });
+
+  it('shows a readable error for a file that is no capture, a warning for a cut one, and carries on', async () => {
+    // tcpdump killed mid-write: a real capture cut in the middle of a record.
+    const cut = join(mkdtempSync(join(tmpdir(), 'podpath-e2e-')), 'cut.pcap');
+    const whole = readFileSync(join(ROOT, 'test/fixtures/lab/clusterip/client.pcap'));
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2) + 7));
+    const page = await freshPage();
+    const open = page.getByLabel('Open a capture or snapshot by path');
+    await open.fill(join(ROOT, 'README.md'));
+    await open.press('Enter');
+    const bad = page.locator('.card', { hasText: 'README.md' });
+    await bad.locator('.error').waitFor();
+    await expect(bad.locator('.error').textContent()).resolves.toMatch(/^not a pcap or pcapng capture/);
+    await open.fill(cut);
+    await open.press('Enter');
+    const partial = page.locator('.card', { hasText: 'cut.pcap' });
+    await partial.locator('.warnings li').first().waitFor();
+    await expect(partial.locator('.warnings li').first().textContent()).resolves.toMatch(/^at byte \d+: /);
+    await expect(partial.locator('.counts').textContent()).resolves.toMatch(/^[1-9]\d* packets/);
+    await page.screenshot({ path: join(SHOTS, 'errors.png') });
+    // The rest of the UI still works.
+    await page.getByRole('tab', { name: 'Flows' }).click();
+    await page.locator('.tr .name').first().waitFor();
+    await page.context().close();
+  });
+});
