@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 // packets does not hang `npm start` for minutes.
 const INSTALL_TIMEOUT_MS = 60_000;
 const MISSING_RUNTIME =
-  "podpath: the Electron runtime is not installed (its download failed or is blocked); the desktop app will run once 'node node_modules/electron/install.js' succeeds. Meanwhile: npx podpath analyze <capture>";
+  "podpath: the Electron runtime is not installed (its download failed or is blocked), so the app opens in web mode instead; the desktop app will run once 'node node_modules/electron/install.js' succeeds.";
 
 function npm(args) {
   // Under `npm start`, npm_execpath is npm's own script: running it through node needs no shell.
@@ -60,22 +60,36 @@ if (executable === undefined) {
   executable = electronExecutable();
 }
 if (executable === undefined) {
+  // The same UI in a browser: `podpath serve` with the demo open, until Ctrl+C.
   console.error(MISSING_RUNTIME);
-  process.exit(1);
+  const web = spawn(
+    process.execPath,
+    [resolve(root, 'bin/podpath.js'), 'serve', '--demo', ...process.argv.slice(2)],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => web.kill(signal));
+  web.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  launchElectron(executable);
 }
 
-// Launch the project directory, not out/main/index.js directly, so Electron reads package.json:
-// its `main` is out/main/index.js and its name and version become the app's.
-const env = { ...process.env };
-delete env.ELECTRON_RUN_AS_NODE;
-const child = spawn(executable, [root, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env });
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => child.kill(signal));
+function launchElectron(executable) {
+  // Launch the project directory, not out/main/index.js directly, so Electron reads package.json:
+  // its `main` is out/main/index.js and its name and version become the app's.
+  const env = { ...process.env };
+  delete env.ELECTRON_RUN_AS_NODE;
+  const child = spawn(executable, [root, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env });
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('error', (error) => {
+    console.error(`podpath: could not start Electron: ${error.message}`);
+    process.exitCode = 1;
+  });
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
+  });
 }
-child.on('error', (error) => {
-  console.error(`podpath: could not start Electron: ${error.message}`);
-  process.exitCode = 1;
-});
-child.on('exit', (code, signal) => {
-  process.exitCode = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
-});
