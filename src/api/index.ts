@@ -42,6 +42,11 @@ export interface ClusterState {
 }
 
 export interface SessionState {
+  /**
+   * Grows with every change. A reply and an event can arrive in either order (two connections
+   * in web mode): keep the state with the highest revision.
+   */
+  revision: number;
   captures: OpenedCapture[];
   cluster: ClusterState | null;
   /** Problems not tied to one capture: a snapshot that is not one, say. Newest last. */

@@ -57,6 +57,8 @@ export class Session implements PodpathApi {
   private readonly errors: string[] = [];
   private eventTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<(event: SessionEvent) => void>();
+  /** Bumped by every change (see SessionState.revision). */
+  private revision = 0;
 
   constructor(private readonly options: SessionOptions) {}
 
@@ -281,6 +283,7 @@ export class Session implements PodpathApi {
   private state(): SessionState {
     const s = this.cluster?.snapshot;
     return {
+      revision: this.revision,
       captures: [...this.entries.values()].map((e) => structuredClone(e.info)),
       cluster:
         s && this.clusterSource
@@ -296,6 +299,7 @@ export class Session implements PodpathApi {
   }
 
   private emitSoon(delay: number): void {
+    this.revision++;
     if (this.listeners.size === 0) return;
     if (this.eventTimer !== null) {
       if (delay > 0) return;

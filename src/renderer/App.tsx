@@ -2,12 +2,15 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionState } from '../api/index.js';
 import { getApi } from './api.js';
+import { CompareView } from './CompareView.js';
 import { FlowsView } from './FlowsView.js';
 import { LANGUAGES, setLanguage } from './i18n.js';
 import { OverviewView } from './OverviewView.js';
+import { PathView } from './PathView.js';
 import { WelcomeView } from './WelcomeView.js';
 
-type Tab = 'overview' | 'flows';
+type Tab = 'overview' | 'flows' | 'path' | 'compare';
+const TABS: Tab[] = ['overview', 'flows', 'path', 'compare'];
 
 /** A snapshot is JSON or YAML (or a folder of them); anything else is taken for a capture. */
 const SNAPSHOT = /\.(json|ya?ml)$/i;
@@ -44,7 +47,10 @@ function OpenByPath({
   );
 }
 
-const EMPTY: SessionState = { captures: [], cluster: null, errors: [] };
+const EMPTY: SessionState = { revision: -1, captures: [], cluster: null, errors: [] };
+
+/** The newer of two states: replies and events may arrive out of order. */
+const newer = (a: SessionState, b: SessionState): SessionState => (b.revision >= a.revision ? b : a);
 
 export function App(): React.JSX.Element {
   const { t, i18n } = useTranslation();
@@ -55,8 +61,8 @@ export function App(): React.JSX.Element {
 
   useEffect(() => {
     let live = true;
-    api.session().then((s) => live && setSession(s), report);
-    const stop = api.onEvent((event) => setSession(event.session));
+    api.session().then((s) => live && setSession((old) => newer(old, s)), report);
+    const stop = api.onEvent((event) => setSession((old) => newer(old, event.session)));
     return () => {
       live = false;
       stop();
@@ -70,19 +76,19 @@ export function App(): React.JSX.Element {
   const run = useCallback(
     (work: Promise<SessionState>) =>
       work.then((s) => {
-        setSession(s);
+        setSession((old) => newer(old, s));
         setProblem(null);
       }, report),
     [],
   );
 
-  // Ctrl/Cmd+1 and +2 switch views.
+  // Ctrl/Cmd+1 to 4 switch views.
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (!(e.ctrlKey || e.metaKey)) return;
-      if (e.key === '1') setTab('overview');
-      else if (e.key === '2') setTab('flows');
-      else return;
+      const n = Number(e.key);
+      if (!(n >= 1 && n <= TABS.length)) return;
+      setTab(TABS[n - 1]);
       e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
@@ -97,7 +103,7 @@ export function App(): React.JSX.Element {
         <h1>{t('app.title')}</h1>
         {hasCaptures && (
           <nav className="tabs" role="tablist">
-            {(['overview', 'flows'] as const).map((name) => (
+            {TABS.map((name) => (
               <button
                 key={name}
                 role="tab"
@@ -155,8 +161,12 @@ export function App(): React.JSX.Element {
             onCancel={(id) => run(api.cancel(id))}
             onClose={(id) => run(api.closeCapture(id))}
           />
-        ) : (
+        ) : tab === 'flows' ? (
           <FlowsView session={session} onError={report} />
+        ) : tab === 'path' ? (
+          <PathView session={session} onError={report} />
+        ) : (
+          <CompareView session={session} onError={report} />
         )}
       </main>
     </div>

@@ -113,6 +113,54 @@ describe('web mode in Chromium', () => {
     await page.context().close();
   });
 
+  it('draws a ClusterIP connection path: the VXLAN hop and the DNAT step named for its Service', async () => {
+    const page = await freshPage();
+    await page.getByRole('tab', { name: 'Path' }).click();
+    const list = page.getByRole('listbox', { name: 'Connections seen in more than one place' });
+    await list.waitFor();
+    // A connection the client sent to the ClusterIP that reached the endpoint on node2.
+    await list.getByRole('option').filter({ hasText: '4 hops' }).filter({ hasText: ':80' }).first().click();
+    const path = page.getByLabel('The connection\u2019s path');
+    const stations = path.locator('.station');
+    await expect(stations.locator('.station-name').allTextContents()).resolves.toEqual([
+      'client.pcap',
+      'node1-eth0.pcap',
+      'node2-eth0.pcap',
+      'web-node2.pcap',
+    ]);
+    const dnat = path.locator('.station.nat');
+    await expect(dnat.locator('.rewrite').textContent()).resolves.toMatch(
+      /^kube-proxy DNAT for default\/web \(ClusterIP 10\.96\.45\.10:80 -> default\/web-\S+ 10\.244\.2\.2:8080\)$/,
+    );
+    await expect(dnat.locator('.hdr.outer.vxlan > .hdr-line').allTextContents()).resolves.toEqual([
+      'Outer IP node1 → node2',
+      'UDP 8472 · VXLAN VNI 1',
+    ]);
+    await expect(path.locator('.arrow .change').first().textContent()).resolves.toBe(
+      'DNAT + encapsulated + routed',
+    );
+    await page.screenshot({ path: join(SHOTS, 'path.png') });
+    await page.context().close();
+  });
+
+  it('lists the NAT table between the client pod and the endpoint pod', async () => {
+    const page = await freshPage();
+    await page.getByRole('tab', { name: 'Compare' }).click();
+    await page.getByLabel('Before NAT').selectOption({ label: 'client.pcap' });
+    await page.getByLabel('After NAT').selectOption({ label: 'web-node2.pcap' });
+    const rows = page.locator('.nat-table tbody tr');
+    await rows.first().waitFor();
+    const texts = await rows.allTextContents();
+    expect(texts.length).toBeGreaterThan(0);
+    for (const text of texts) {
+      expect(text).toContain('10.96.45.10');
+      expect(text).toContain('10.244.2.2');
+      expect(text).toContain('kube-proxy DNAT for default/web');
+    }
+    await page.screenshot({ path: join(SHOTS, 'compare.png') });
+    await page.context().close();
+  });
+
   it('speaks Korean when the system does', async () => {
     const page = await freshPage('ko-KR');
     await page.getByRole('tab', { name: '플로우' }).waitFor();
@@ -131,15 +179,23 @@ describe('web mode in Chromium', () => {
     await open.fill(join(ROOT, 'README.md'));
     await open.press('Enter');
     const bad = page.locator('.card', { hasText: 'README.md' });
-    await bad.locator('.error').waitFor();
+    try {
+      await bad.locator('.error').waitFor({ timeout: 15_000 });
+    } catch (error) {
+      await page.screenshot({ path: join(SHOTS, 'errors-failed.png') });
+      throw error;
+    }
     await expect(bad.locator('.error').textContent()).resolves.toMatch(/^not a pcap or pcapng capture/);
     await open.fill(cut);
     await open.press('Enter');
     const partial = page.locator('.card', { hasText: 'cut.pcap' });
-    await partial.locator('.warnings li').first().waitFor();
+    try {
+      await partial.locator('.warnings li').first().waitFor({ timeout: 15_000 });
+    } finally {
+      await page.screenshot({ path: join(SHOTS, 'errors.png') });
+    }
     await expect(partial.locator('.warnings li').first().textContent()).resolves.toMatch(/^at byte \d+: /);
     await expect(partial.locator('.counts').textContent()).resolves.toMatch(/^[1-9]\d* packets/);
-    await page.screenshot({ path: join(SHOTS, 'errors.png') });
     // The rest of the UI still works.
     await page.getByRole('tab', { name: 'Flows' }).click();
     await page.locator('.tr .name').first().waitFor();
