@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, session, type WebFrameMain } from 'electron';
 import { Session } from '../node/session.js';
 import { forwardSessionEvents, registerIpcHandlers } from './ipc.js';
+import { launchFiles, userArguments } from './launch-args.js';
+import { installMenu } from './menu.js';
 import { CONTENT_SECURITY_POLICY, devContentSecurityPolicy, lockDownContents } from './security.js';
 
 // Set by `electron-vite dev` only; a packaged app always loads its own files.
@@ -44,6 +46,30 @@ function createWindow(): void {
   else void window.loadFile(rendererIndex);
 }
 
+/** Opens what a command line named: captures, and a snapshot first so they are named. */
+async function openLaunchFiles(argv: readonly string[], cwd: string): Promise<void> {
+  if (podpathSession === null) return;
+  const files = launchFiles(userArguments(argv, app.isPackaged), cwd);
+  if (files.cluster !== null) await podpathSession.openSnapshot(files.cluster);
+  if (files.captures.length > 0) await podpathSession.openCaptures(files.captures);
+}
+
+// One instance: a second launch (a double-clicked capture) hands its files to the first.
+if (!app.requestSingleInstanceLock()) app.quit();
+app.on('second-instance', (_event, argv, cwd) => {
+  void openLaunchFiles(argv, cwd);
+  const window = BrowserWindow.getAllWindows()[0];
+  if (window !== undefined) {
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  }
+});
+// macOS hands files opened from Finder to the running app this way.
+app.on('open-file', (event, path) => {
+  event.preventDefault();
+  void podpathSession?.openCaptures([path]);
+});
+
 app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
 
 app.on('window-all-closed', () => {
@@ -60,6 +86,8 @@ void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   podpathSession = new Session({ version: app.getVersion() });
   registerIpcHandlers(podpathSession, isOwnPage);
+  installMenu(podpathSession);
+  void openLaunchFiles(process.argv, process.cwd());
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
