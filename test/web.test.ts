@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SessionEvent, type SessionState, validateArguments, ApiInputError } from '../src/api/index.js';
 import { DEMO_DIR, Session } from '../src/node/session.js';
 import { type RunningServer, startServer, tokenMatches } from '../src/server/index.js';
+import { CaptureAnalysis, ChartAggregator } from '../src/core/analysis/index.js';
+import { pcapLayout } from './support/capture-bytes.js';
 import { FIXTURES, ROOT } from './support/files.js';
 
 /*
@@ -40,6 +43,29 @@ describe('the API contract checks what a page sends', () => {
       expect(() => validateArguments(method, args)).toThrow(ApiInputError);
       expect(() => validateArguments(method, args)).toThrow(message);
     }
+  });
+});
+
+describe('the overview charts', () => {
+  it('widen their time buckets to keep a long capture in a fixed number of them', async () => {
+    // A real capture whose packets are re-stamped ten seconds apart: about 17 minutes.
+    const bytes = new Uint8Array(readFileSync(join(LAB, 'clusterip', 'client.pcap')));
+    const layout = pcapLayout(bytes);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    layout.records.forEach((r, i) => {
+      view.setUint32(r.offset, 1_700_000_000 + i * 10, layout.littleEndian);
+      view.setUint32(r.offset + 4, 0, layout.littleEndian);
+    });
+    const charts = new ChartAggregator();
+    const analysis = new CaptureAnalysis({ observer: charts });
+    analysis.push(bytes);
+    analysis.end();
+    const result = charts.result();
+    expect(result.start).toBe(1_700_000_000);
+    expect(result.bucketSeconds).toBe(8); // 1030 s over at most 240 buckets, doubling from 1 s
+    expect(result.buckets.length).toBeLessThanOrEqual(240);
+    expect(result.buckets.reduce((n, b) => n + b.packets.none, 0)).toBe(layout.records.length);
+    expect(result.buckets.every((b, i) => b.t === 1_700_000_000 + i * 8)).toBe(true);
   });
 });
 
@@ -96,6 +122,29 @@ describe('a session over the lab captures', () => {
       "unknown filter 'colour:' (pod, ns, svc, node, port, proto, encap)",
       'port:http is not a port number',
     ]);
+  });
+
+  it('adds up the overview charts while reading: every packet counted once in each', async () => {
+    for (const capture of state.captures) {
+      const charts = await session.charts(capture.id);
+      const packets = capture.summary!.packets;
+      const inBuckets = charts.buckets.reduce(
+        (n, b) => n + Object.values(b.packets).reduce((a, x) => a + x, 0),
+        0,
+      );
+      expect(inBuckets).toBe(packets);
+      expect(Object.values(charts.protocols).reduce((a, x) => a + x, 0)).toBe(packets);
+      expect(charts.sizes.reduce((a, x) => a + x.packets, 0)).toBe(packets);
+      const bytes = charts.buckets.reduce((n, b) => n + Object.values(b.bytes).reduce((a, x) => a + x, 0), 0);
+      expect(bytes).toBe(capture.summary!.wireBytes);
+      // Tunnelled packets are those the capture's layer counts call VXLAN.
+      expect(charts.buckets.reduce((n, b) => n + b.packets.vxlan, 0)).toBe(capture.summary!.layers.vxlan);
+      expect(charts.tunnelOverhead).toBe(capture.summary!.datapath?.overheadBytes ?? null);
+      expect(charts.topPods[0].name).toMatch(/^default\/(client|web)-/);
+    }
+    const node1 = await session.charts(state.captures[1].id);
+    expect(node1.tunnelOverhead).toBe(50);
+    expect(node1.topServices.map((s) => s.name)).toEqual(['default/web']);
   });
 
   it('traces and compares the open captures', async () => {

@@ -3,7 +3,7 @@
 // (session updates), so the renderer never learns which transport it has. Declare every request
 // here once, never again on either side: both transports dispatch to one handler table
 // (src/node/session.ts) after `validateArguments` has checked what the page sent.
-import type { CaptureSummary, FlowSummary } from '../core/analysis/index.js';
+import type { CaptureCharts, CaptureSummary, FlowSummary } from '../core/analysis/index.js';
 import type { CompareDocument, TraceDocument } from '../core/trace/index.js';
 
 export { validateArguments, ApiInputError } from './validate.js';
@@ -79,6 +79,15 @@ export interface FlowPage {
   problems: string[];
 }
 
+/** The overview's charts for one capture: time buckets, protocol mix, sizes, top talkers. */
+export interface ChartsView extends CaptureCharts {
+  /** Bytes by pod (either end), and by the Service reached, biggest first (at most 10 each). */
+  topPods: { name: string; bytes: number }[];
+  topServices: { name: string; bytes: number }[];
+  /** With a tunnel: the bytes its headers add, so the histogram can mark the overlay's limit. */
+  tunnelOverhead: number | null;
+}
+
 export interface PodpathApi {
   /** The app's version, e.g. `0.1.0`. */
   version(): Promise<string>;
@@ -93,6 +102,8 @@ export interface PodpathApi {
   /** Stops reading a capture; what was read so far stays. */
   cancel(id: string): Promise<SessionState>;
   flows(query: FlowQuery): Promise<FlowPage>;
+  /** The overview's charts for a capture, from numbers kept while it was read. */
+  charts(id: string): Promise<ChartsView>;
   /** Connections seen in more than one of these captures (or interfaces), hop by hop. */
   trace(ids: string[]): Promise<TraceDocument>;
   /** The NAT table between a capture before NAT and one after. */
@@ -122,6 +133,7 @@ export const IPC_CHANNELS = {
   closeCapture: 'podpath:close-capture',
   cancel: 'podpath:cancel',
   flows: 'podpath:flows',
+  charts: 'podpath:charts',
   trace: 'podpath:trace',
   compare: 'podpath:compare',
 } as const satisfies Record<ApiMethod, string>;

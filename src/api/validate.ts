@@ -86,6 +86,7 @@ export function validateArguments(method: ApiMethod, args: readonly unknown[]): 
       return [text(method, 'path', args[0])];
     case 'closeCapture':
     case 'cancel':
+    case 'charts':
       expect(1);
       return [text(method, 'id', args[0])];
     case 'flows':

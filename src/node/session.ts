@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type {
   ApiMethod,
   CaptureProgress,
+  ChartsView,
   FlowPage,
   FlowQuery,
   FlowRow,
@@ -15,7 +16,7 @@ import type {
   SessionState,
 } from '../api/index.js';
 import { validateArguments } from '../api/index.js';
-import { type FlowSummary, matchesFlow, parseFlowFilter } from '../core/analysis/index.js';
+import { ChartAggregator, type FlowSummary, matchesFlow, parseFlowFilter } from '../core/analysis/index.js';
 import { ClusterIndex } from '../core/cluster/index.js';
 import {
   compareDocument,
@@ -41,6 +42,7 @@ interface Entry {
   file: AnalyzedFile | null;
   /** Flow rows, made on first ask and dropped when the snapshot changes (names change). */
   rows: FlowRow[] | null;
+  charts: ChartAggregator;
   done: Promise<void>;
 }
 
@@ -149,6 +151,31 @@ export class Session implements PodpathApi {
     };
   }
 
+  async charts(id: string): Promise<ChartsView> {
+    const entry = this.finished(id);
+    const pods = new Map<string, number>();
+    const services = new Map<string, number>();
+    const add = (map: Map<string, number>, name: string, bytes: number): void =>
+      void map.set(name, (map.get(name) ?? 0) + bytes);
+    for (const row of this.rowsOf(entry)) {
+      for (const end of [row.src, row.dst])
+        if (end.kind === 'pod' && end.name) add(pods, end.name, row.bytes);
+      const service = row.service?.name ?? row.endpointOf?.[0]?.service;
+      if (service !== undefined) add(services, service, row.bytes);
+    }
+    const top = (map: Map<string, number>): { name: string; bytes: number }[] =>
+      [...map]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 10)
+        .map(([name, bytes]) => ({ name, bytes }));
+    return {
+      ...entry.charts.result(),
+      topPods: top(pods),
+      topServices: top(services),
+      tunnelOverhead: entry.info.summary?.datapath?.overheadBytes ?? null,
+    };
+  }
+
   async trace(ids: string[]): Promise<TraceDocument> {
     const paths = ids.map((id) => this.finished(id).info.path);
     const result = await correlateFiles(paths, this.cluster ? { cluster: this.cluster } : {});
@@ -207,6 +234,7 @@ export class Session implements PodpathApi {
       controller: new AbortController(),
       file: null,
       rows: null,
+      charts: new ChartAggregator(),
       done: Promise.resolve(),
     };
     this.entries.set(id, entry);
@@ -219,6 +247,7 @@ export class Session implements PodpathApi {
     entry.info.summary = null;
     entry.file = null;
     entry.rows = null;
+    entry.charts = new ChartAggregator();
     entry.done = this.read(entry);
   }
 
@@ -232,6 +261,7 @@ export class Session implements PodpathApi {
         name: info.name,
         signal: entry.controller.signal,
         keepPartial: true,
+        observer: entry.charts,
         ...(this.cluster ? { cluster: this.cluster } : {}),
         onProgress: (bytes, analysis) => {
           progress.bytesRead = bytes;

@@ -160,6 +160,7 @@ export function App(): React.JSX.Element {
             session={session}
             onCancel={(id) => run(api.cancel(id))}
             onClose={(id) => run(api.closeCapture(id))}
+            onError={report}
           />
         ) : tab === 'flows' ? (
           <FlowsView session={session} onError={report} />

@@ -1,17 +1,19 @@
 import { useTranslation } from 'react-i18next';
 import type { OpenedCapture, SessionState } from '../api/index.js';
+import { ChartsPanel } from './ChartsPanel.js';
 
 interface Props {
   session: SessionState;
   onCancel: (id: string) => void;
   onClose: (id: string) => void;
+  onError: (error: unknown) => void;
 }
 
 function CaptureCard({
   capture,
   onCancel,
   onClose,
-}: { capture: OpenedCapture } & Omit<Props, 'session'>): React.JSX.Element {
+}: { capture: OpenedCapture } & Pick<Props, 'onCancel' | 'onClose'>): React.JSX.Element {
   const { t } = useTranslation();
   const s = capture.summary;
   const p = capture.progress;
@@ -74,12 +76,15 @@ function CaptureCard({
 }
 
 /** One card per capture: what it is, how far it was read, its data path, its warnings. */
-export function OverviewView({ session, onCancel, onClose }: Props): React.JSX.Element {
+export function OverviewView({ session, onCancel, onClose, onError }: Props): React.JSX.Element {
   return (
-    <section className="overview">
-      {session.captures.map((c) => (
-        <CaptureCard key={c.id} capture={c} onCancel={onCancel} onClose={onClose} />
-      ))}
-    </section>
+    <>
+      <section className="overview">
+        {session.captures.map((c) => (
+          <CaptureCard key={c.id} capture={c} onCancel={onCancel} onClose={onClose} />
+        ))}
+      </section>
+      <ChartsPanel captures={session.captures} onError={onError} />
+    </>
   );
 }

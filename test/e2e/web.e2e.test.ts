@@ -78,6 +78,10 @@ describe('web mode in Chromium', () => {
     await expect(
       page.locator('.card', { hasText: 'node1-eth0.pcap' }).locator('.badge').textContent(),
     ).resolves.toBe('flannel-vxlan');
+    await page.getByRole('region', { name: 'Charts' }).locator('figure').first().waitFor();
+    await expect(page.locator('.chart figcaption').allTextContents()).resolves.toEqual(
+      expect.arrayContaining(['Protocol mix', 'Top pods by bytes']),
+    );
     await expect(page.locator('.cluster-line').textContent()).resolves.toMatch(
       /Snapshot clusterip\/snapshot\.json: 2 nodes/,
     );

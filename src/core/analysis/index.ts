@@ -29,3 +29,4 @@ export {
   type FilterTerm,
   type FlowFilter,
 } from './flow-filter.js';
+export { ChartAggregator, type CaptureCharts } from './charts.js';
