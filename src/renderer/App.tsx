@@ -7,6 +7,7 @@ import { FlowsView } from './FlowsView.js';
 import { LANGUAGES, setLanguage } from './i18n.js';
 import { OverviewView } from './OverviewView.js';
 import { PathView } from './PathView.js';
+import { rememberFiles, setShowNames, useShowNames } from './prefs.js';
 import { WelcomeView } from './WelcomeView.js';
 
 type Tab = 'overview' | 'flows' | 'path' | 'compare';
@@ -54,6 +55,7 @@ const newer = (a: SessionState, b: SessionState): SessionState => (b.revision >=
 
 export function App(): React.JSX.Element {
   const { t, i18n } = useTranslation();
+  const names = useShowNames();
   const [session, setSession] = useState<SessionState>(EMPTY);
   const [tab, setTab] = useState<Tab>('overview');
   const [problem, setProblem] = useState<string | null>(null);
@@ -81,6 +83,11 @@ export function App(): React.JSX.Element {
       }, report),
     [],
   );
+
+  function open(paths: string[]): void {
+    rememberFiles(paths);
+    void run(api.openCaptures(paths));
+  }
 
   // Ctrl/Cmd+1 to 4 switch views.
   useEffect(() => {
@@ -116,10 +123,7 @@ export function App(): React.JSX.Element {
             ))}
           </nav>
         )}
-        <OpenByPath
-          onCapture={(path) => run(api.openCaptures([path]))}
-          onSnapshot={(path) => run(api.openSnapshot(path))}
-        />
+        <OpenByPath onCapture={(path) => open([path])} onSnapshot={(path) => run(api.openSnapshot(path))} />
         <span className="cluster-line">
           {c
             ? t('cluster.loaded', { ...c, source: c.source.split(/[\\/]/).slice(-2).join('/') })
@@ -127,6 +131,10 @@ export function App(): React.JSX.Element {
               ? t('cluster.none')
               : ''}
         </span>
+        <label className="names-toggle">
+          <input type="checkbox" checked={names} onChange={(e) => setShowNames(e.target.checked)} />{' '}
+          {t('app.names')}
+        </label>
         <label className="language">
           {t('app.language')}{' '}
           <select value={i18n.language} onChange={(e) => setLanguage(e.target.value)}>
@@ -152,7 +160,7 @@ export function App(): React.JSX.Element {
         {!hasCaptures ? (
           <WelcomeView
             onDemo={() => run(api.openDemo())}
-            onOpen={(path) => run(api.openCaptures([path]))}
+            onOpen={(paths) => open(paths)}
             onSnapshot={(path) => run(api.openSnapshot(path))}
           />
         ) : tab === 'overview' ? (

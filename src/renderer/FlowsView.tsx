@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { FlowRow, FlowSortKey, SessionState } from '../api/index.js';
 import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
 import { getApi } from './api.js';
+import { useShowNames } from './prefs.js';
 
 const ROW_HEIGHT = 30;
 /** Rows fetched at a time; pages are fetched as they scroll into view. */
@@ -15,13 +16,73 @@ interface Props {
 }
 
 function EndpointCell({ e }: { e: Endpoint }): React.JSX.Element {
+  const names = useShowNames();
   const address = e.mac ?? (e.port === undefined ? (e.ip ?? '?') : `${e.ip}:${e.port}`);
   return (
     <span className="endpoint">
-      {e.name ? <span className="name">{e.name}</span> : null}
+      {names && e.name ? <span className="name">{e.name}</span> : null}
       <span className="address">{address}</span>
     </span>
   );
+}
+
+const endText = (e: Endpoint): string => e.mac ?? (e.port === undefined ? (e.ip ?? '') : `${e.ip}:${e.port}`);
+
+/** The flows as CSV: one row each, the columns a spreadsheet or DuckDB wants. */
+function toCsv(rows: FlowRow[]): string {
+  const quote = (v: unknown): string => {
+    const text = v === null || v === undefined ? '' : String(v);
+    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const header = [
+    'capture',
+    'protocol',
+    'src',
+    'src_name',
+    'dst',
+    'dst_name',
+    'service',
+    'tunnel',
+    'vni',
+    'outer_src',
+    'outer_dst',
+    'packets',
+    'bytes',
+    'start',
+    'end',
+  ];
+  const lines = rows.map((r) => {
+    const e = r.encapsulation[0];
+    return [
+      r.capture,
+      r.protocol,
+      endText(r.src),
+      r.src.name,
+      endText(r.dst),
+      r.dst.name,
+      r.service?.name ?? r.endpointOf?.[0]?.service,
+      e?.type,
+      e?.vni,
+      e?.outer.src,
+      e?.outer.dst,
+      r.packets,
+      r.bytes,
+      r.start,
+      r.end,
+    ]
+      .map(quote)
+      .join(',');
+  });
+  return [header.join(','), ...lines].join('\n') + '\n';
+}
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 function TunnelBadge({ list }: { list: Encapsulation[] }): React.JSX.Element | null {
@@ -151,6 +212,26 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
     return () => window.removeEventListener('keydown', onKey);
   }, [total]);
 
+  /** Every flow the filter keeps, fetched a page at a time, saved as CSV or JSON. */
+  async function exportAs(format: 'csv' | 'json'): Promise<void> {
+    try {
+      const all: FlowRow[] = [];
+      for (let offset = 0; offset < total; offset += 5000) {
+        const page = await api.flows({ offset, limit: 5000, filter, sort });
+        all.push(...page.rows);
+      }
+      if (format === 'csv') download('podpath-flows.csv', 'text/csv', toCsv(all));
+      else
+        download(
+          'podpath-flows.json',
+          'application/json',
+          JSON.stringify({ schema: 'podpath.flows/v1', filter, flows: all }, null, 1),
+        );
+    } catch (error) {
+      onError(error);
+    }
+  }
+
   const rows: { index: number; row: FlowRow | undefined }[] = [];
   for (let i = first; i < Math.min(total, first + visible); i++)
     rows.push({ index: i, row: pages.get(Math.floor(i / PAGE))?.[i % PAGE] });
@@ -167,6 +248,8 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
           spellCheck={false}
           onChange={(e) => setText(e.target.value)}
         />
+        <button onClick={() => void exportAs('csv')}>{t('flows.exportCsv')}</button>
+        <button onClick={() => void exportAs('json')}>{t('flows.exportJson')}</button>
         <span className="count" aria-live="polite">
           {t('flows.count', {
             shown: total,

@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { recentFiles } from './prefs.js';
 
 interface Props {
   onDemo: () => void;
-  onOpen: (path: string) => void;
+  onOpen: (paths: string[]) => void;
   onSnapshot: (path: string) => void;
 }
 
@@ -12,6 +13,7 @@ export function WelcomeView({ onDemo, onOpen, onSnapshot }: Props): React.JSX.El
   const { t } = useTranslation();
   const [capture, setCapture] = useState('');
   const [snapshot, setSnapshot] = useState('');
+  const recent = recentFiles();
   return (
     <section className="welcome">
       <h2>{t('welcome.heading')}</h2>
@@ -26,7 +28,7 @@ export function WelcomeView({ onDemo, onOpen, onSnapshot }: Props): React.JSX.El
         className="path-form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (capture.trim() !== '') onOpen(capture.trim());
+          if (capture.trim() !== '') onOpen([capture.trim()]);
         }}
       >
         <label htmlFor="capture-path">{t('welcome.openPath')}</label>
@@ -54,6 +56,20 @@ export function WelcomeView({ onDemo, onOpen, onSnapshot }: Props): React.JSX.El
         />
         <button type="submit">{t('welcome.open')}</button>
       </form>
+      {recent.length > 0 && (
+        <div className="recent">
+          <h3>{t('welcome.recent')}</h3>
+          <ul>
+            {recent.map((path) => (
+              <li key={path}>
+                <button className="link" onClick={() => onOpen([path])} title={path}>
+                  {path}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <p className="hint">
         <code>{t('welcome.cli')}</code>
       </p>

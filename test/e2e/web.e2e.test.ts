@@ -20,7 +20,11 @@ let server: RunningServer;
 let browser: Browser;
 
 async function freshPage(locale = 'en-US'): Promise<Page> {
-  const context = await browser.newContext({ locale, viewport: { width: 1400, height: 860 } });
+  const context = await browser.newContext({
+    locale,
+    viewport: { width: 1400, height: 860 },
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   await page.goto(server.url);
   return page;
@@ -114,6 +118,25 @@ describe('web mode in Chromium', () => {
     expect(rows).toBeGreaterThan(0);
     for (const text of await page.locator('.tr').allTextContents()) expect(text).toContain('VXLAN VNI 1');
     await page.screenshot({ path: join(SHOTS, 'flows.png') });
+    // Export what the filter keeps, as CSV.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe(
+      'capture,protocol,src,src_name,dst,dst_name,service,tunnel,vni,outer_src,outer_dst,packets,bytes,start,end',
+    );
+    expect(csv.length - 1).toBe(rows);
+    for (const line of csv.slice(1))
+      expect(line).toMatch(/,default\/web,vxlan,1,192\.168\.10\.101,192\.168\.10\.102,/);
+    // Addresses only, then names again.
+    await page.getByLabel('Names').uncheck();
+    await expect(page.locator('.tr .name').count()).resolves.toBe(0);
+    await page.getByLabel('Names').check();
+    await page.locator('.tr .name').first().waitFor();
     await page.context().close();
   });
 
