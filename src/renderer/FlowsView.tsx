@@ -250,7 +250,7 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
         />
         <button onClick={() => void exportAs('csv')}>{t('flows.exportCsv')}</button>
         <button onClick={() => void exportAs('json')}>{t('flows.exportJson')}</button>
-        <span className="count" aria-live="polite">
+        <span className="count" aria-live="polite" data-shown={total}>
           {t('flows.count', {
             shown: total,
             total: session.captures.reduce((n, c) => n + c.progress.flows, 0),

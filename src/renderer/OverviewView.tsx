@@ -35,7 +35,7 @@ function CaptureCard({
       </header>
       {capture.state === 'reading' && <progress max={100} value={percent} />}
       {capture.error !== null && <p className="error">{capture.error}</p>}
-      <p className="counts">
+      <p className="counts" data-packets={p.packets}>
         {t('capture.packets', { count: p.packets })} · {t('capture.flows', { count: p.flows })}
       </p>
       {s !== null && s.format !== null && (
