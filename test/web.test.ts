@@ -147,6 +147,74 @@ describe('a session over the lab captures', () => {
     expect(node1.topServices.map((s) => s.name)).toEqual(['default/web']);
   });
 
+  it("decodes a flow's packets layer by layer, field for field as Wireshark does", async () => {
+    const node1 = state.captures[1];
+    const vxlan = (
+      await session.flows({ captures: [node1.id], offset: 0, limit: 100, filter: 'encap:vxlan proto:tcp' })
+    ).rows[0];
+    const page = await session.packets(vxlan.id, 0, 1000);
+    expect(page.total).toBe(vxlan.packets);
+    expect(page.packets).toHaveLength(vxlan.packets);
+    const golden = (
+      JSON.parse(readFileSync(join(DEMO_DIR, 'node1-eth0.pcap.golden.json'), 'utf8')) as {
+        packets: {
+          n: number;
+          len: number;
+          caplen: number;
+          ip: string[][];
+          udp: number[][];
+          tcp: number[][];
+          vxlanVni: number[];
+        }[];
+      }
+    ).packets;
+    const value = (
+      layers: { name: string; fields: { name: string; value: string }[] }[],
+      layer: string,
+      field: string,
+      nth = 0,
+    ): string | undefined =>
+      layers.filter((l) => l.name === layer)[nth]?.fields.find((f) => f.name === field)?.value;
+    for (const packet of page.packets) {
+      const g = golden[packet.index];
+      expect(g.n).toBe(packet.index + 1);
+      expect([packet.length, packet.captured]).toEqual([g.len, g.caplen]);
+      expect(packet.layers.map((l) => l.name)).toEqual([
+        'ethernet',
+        'ipv4',
+        'udp',
+        'vxlan',
+        'ethernet',
+        'ipv4',
+        'tcp',
+      ]);
+      const ips = [0, 1].map((i) => [
+        value(packet.layers, 'ipv4', 'source', i),
+        value(packet.layers, 'ipv4', 'destination', i),
+      ]);
+      expect(ips).toEqual(g.ip);
+      expect([
+        [
+          Number(value(packet.layers, 'udp', 'source port')),
+          Number(value(packet.layers, 'udp', 'destination port')),
+        ],
+      ]).toEqual(g.udp);
+      expect([
+        [
+          Number(value(packet.layers, 'tcp', 'source port')),
+          Number(value(packet.layers, 'tcp', 'destination port')),
+        ],
+      ]).toEqual(g.tcp);
+      expect([Number(value(packet.layers, 'vxlan', 'vni'))]).toEqual(g.vxlanVni);
+      // The hex view's bytes, and each field's bytes inside them.
+      expect(packet.hex.length).toBe(packet.captured * 2);
+      const ttl = packet.layers[5].fields.find((f) => f.name === 'ttl')!;
+      expect(parseInt(packet.hex.slice(ttl.start * 2, ttl.start * 2 + 2), 16)).toBe(Number(ttl.value));
+    }
+    expect(value(page.packets[0].layers, 'tcp', 'flags')).toBe('SYN');
+    await expect(session.packets(`${node1.id}:999999`, 0, 10)).rejects.toThrow("no flow 'c2:999999'");
+  });
+
   it('traces and compares the open captures', async () => {
     const ids = state.captures.map((c) => c.id);
     const trace = await session.trace(ids);

@@ -3,7 +3,7 @@
 // (session updates), so the renderer never learns which transport it has. Declare every request
 // here once, never again on either side: both transports dispatch to one handler table
 // (src/node/session.ts) after `validateArguments` has checked what the page sent.
-import type { CaptureCharts, CaptureSummary, FlowSummary } from '../core/analysis/index.js';
+import type { CaptureCharts, CaptureSummary, FlowSummary, PacketLayer } from '../core/analysis/index.js';
 import type { CompareDocument, TraceDocument } from '../core/trace/index.js';
 
 export { validateArguments, ApiInputError } from './validate.js';
@@ -88,6 +88,27 @@ export interface ChartsView extends CaptureCharts {
   tunnelOverhead: number | null;
 }
 
+/** One packet of a flow, decoded for the packets view. */
+export interface PacketRow {
+  /** Its record number in the capture (0 for the first). */
+  index: number;
+  time: string | null;
+  /** Bytes on the wire, and as captured. */
+  length: number;
+  captured: number;
+  /** Which way it went: from the flow's src (its initiator) or back. */
+  fromSrc: boolean;
+  layers: PacketLayer[];
+  /** The captured bytes as hex, two digits a byte (at most the first 4,096 bytes). */
+  hex: string;
+}
+
+export interface PacketPage {
+  total: number;
+  offset: number;
+  packets: PacketRow[];
+}
+
 export interface PodpathApi {
   /** The app's version, e.g. `0.1.0`. */
   version(): Promise<string>;
@@ -102,6 +123,8 @@ export interface PodpathApi {
   /** Stops reading a capture; what was read so far stays. */
   cancel(id: string): Promise<SessionState>;
   flows(query: FlowQuery): Promise<FlowPage>;
+  /** A flow's packets (`FlowRow.id`), decoded layer by layer, a page at a time. */
+  packets(flowId: string, offset: number, limit: number): Promise<PacketPage>;
   /** The overview's charts for a capture, from numbers kept while it was read. */
   charts(id: string): Promise<ChartsView>;
   /** Connections seen in more than one of these captures (or interfaces), hop by hop. */
@@ -134,6 +157,7 @@ export const IPC_CHANNELS = {
   cancel: 'podpath:cancel',
   flows: 'podpath:flows',
   charts: 'podpath:charts',
+  packets: 'podpath:packets',
   trace: 'podpath:trace',
   compare: 'podpath:compare',
 } as const satisfies Record<ApiMethod, string>;

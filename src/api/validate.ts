@@ -13,6 +13,8 @@ const MAX_TEXT = 4096;
 const MAX_PATHS = 256;
 /** Rows a flows page may ask for at once. */
 export const MAX_PAGE = 5000;
+/** Packets a packets page may ask for at once (each carries its bytes). */
+export const MAX_PACKETS = 1000;
 
 function text(method: string, what: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT || value.includes('\0'))
@@ -95,6 +97,13 @@ export function validateArguments(method: ApiMethod, args: readonly unknown[]): 
     case 'trace':
       expect(1);
       return [texts(method, 'ids', args[0], MAX_PATHS)];
+    case 'packets':
+      expect(3);
+      return [
+        text(method, 'flow id', args[0]),
+        count(method, 'offset', args[1], Number.MAX_SAFE_INTEGER),
+        count(method, 'limit', args[2], MAX_PACKETS),
+      ];
     case 'compare':
       expect(2);
       return [text(method, 'before', args[0]), text(method, 'after', args[1])];

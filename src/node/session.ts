@@ -7,6 +7,8 @@ import type {
   ApiMethod,
   CaptureProgress,
   ChartsView,
+  PacketPage,
+  PacketRow,
   FlowPage,
   FlowQuery,
   FlowRow,
@@ -16,7 +18,14 @@ import type {
   SessionState,
 } from '../api/index.js';
 import { validateArguments } from '../api/index.js';
-import { ChartAggregator, type FlowSummary, matchesFlow, parseFlowFilter } from '../core/analysis/index.js';
+import {
+  ChartAggregator,
+  describePacket,
+  type FlowSummary,
+  matchesFlow,
+  parseFlowFilter,
+} from '../core/analysis/index.js';
+import { formatTimestamp } from '../core/capture/index.js';
 import { ClusterIndex } from '../core/cluster/index.js';
 import {
   compareDocument,
@@ -149,6 +158,41 @@ export class Session implements PodpathApi {
       rows: rows.slice(query.offset, query.offset + query.limit),
       problems: filter.problems,
     };
+  }
+
+  async packets(flowId: string, offset: number, limit: number): Promise<PacketPage> {
+    const [id, number] = flowId.split(':');
+    const entry = this.finished(id);
+    const flow = Number(number);
+    const table = entry.file?.analysis.flows;
+    if (table === undefined || !Number.isInteger(flow) || flow < 0 || flow >= table.count)
+      throw new Error(`no flow '${flowId}'`);
+    const src = table.initiator(flow);
+    const digits = entry.file?.analysis.precisionDigits() ?? 6;
+    const packets: PacketRow[] = [];
+    let total = 0;
+    // Read the file again and keep the flow's packets on the page asked for (the flow table
+    // gives every packet the same flow id on every reading).
+    await analyzeFile(entry.info.path, {
+      observer: {
+        packet: (p, r, id, direction) => {
+          if (id !== flow) return;
+          const n = total++;
+          if (n < offset || n >= offset + limit) return;
+          const bytes = r.bytes.subarray(r.start, r.start + Math.min(r.capturedLength, 4096));
+          packets.push({
+            index: r.index,
+            time: r.hasTimestamp ? formatTimestamp(r.tsSeconds, r.tsNanos, digits) : null,
+            length: r.originalLength,
+            captured: r.capturedLength,
+            fromSrc: direction === src,
+            layers: describePacket(p, r.bytes),
+            hex: Buffer.from(bytes).toString('hex'),
+          });
+        },
+      },
+    });
+    return { total, offset, packets };
   }
 
   async charts(id: string): Promise<ChartsView> {

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { FlowRow, FlowSortKey, SessionState } from '../api/index.js';
 import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
 import { getApi } from './api.js';
+import { PacketsPanel } from './PacketsPanel.js';
 import { useShowNames } from './prefs.js';
 
 const ROW_HEIGHT = 30;
@@ -136,6 +137,7 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
   const [selected, setSelected] = useState(0);
+  const [openFlow, setOpenFlow] = useState<string | null>(null);
   const body = useRef<HTMLDivElement>(null);
   const filterBox = useRef<HTMLInputElement>(null);
   const done = session.captures.filter((c) => c.state === 'done' || c.state === 'cancelled').length;
@@ -194,6 +196,9 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
       if ((e.key === '/' && !inFilter) || ((e.ctrlKey || e.metaKey) && e.key === 'f')) {
         e.preventDefault();
         filterBox.current?.focus();
+      } else if (e.key === 'Enter' && !inFilter) {
+        const row = pages.get(Math.floor(selected / PAGE))?.[selected % PAGE];
+        if (row !== undefined) setOpenFlow(row.id);
       } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
         setSelected((s) => {
@@ -210,7 +215,7 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [total]);
+  }, [total, pages, selected]);
 
   /** Every flow the filter keeps, fetched a page at a time, saved as CSV or JSON. */
   async function exportAs(format: 'csv' | 'json'): Promise<void> {
@@ -292,6 +297,7 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
                 className={index === selected ? 'tr selected' : 'tr'}
                 style={{ top: index * ROW_HEIGHT, height: ROW_HEIGHT }}
                 onClick={() => setSelected(index)}
+                onDoubleClick={() => row !== undefined && setOpenFlow(row.id)}
               >
                 {row === undefined ? (
                   <div className="loading">…</div>
@@ -336,6 +342,9 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
           </div>
         </div>
       </div>
+      {openFlow !== null && (
+        <PacketsPanel flowId={openFlow} onClose={() => setOpenFlow(null)} onError={onError} />
+      )}
     </section>
   );
 }

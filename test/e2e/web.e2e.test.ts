@@ -157,6 +157,27 @@ for (const { code, locale, catalog } of LANGUAGES) {
       expect(await page.locator('.tr .name').count()).toBe(0);
       await page.getByLabel(m('app.names')).check();
       await page.locator('.tr .name').first().waitFor();
+      // A flow's packets: the list, the layer tree, and the bytes of the field picked.
+      const first = page.locator('.tr').first();
+      const packets = Number((await first.locator('.num').first().textContent())?.replace(/\D/g, ''));
+      await first.dblclick();
+      const panel = page.getByRole('region', { name: m('packets.heading') });
+      await panel.locator('.packet-list li').first().waitFor();
+      expect(await panel.locator('.packet-list li').count()).toBe(packets);
+      expect(await panel.locator('.layer-name').allTextContents()).toEqual([
+        'ethernet',
+        'ipv4',
+        'udp',
+        'vxlan',
+        'ethernet',
+        'ipv4',
+        'tcp',
+      ]);
+      await panel.locator('.field', { hasText: 'vni: 1' }).click();
+      expect(await panel.locator('.hex .byte.lit').allTextContents()).toEqual(['00', '00', '01']);
+      await shot(page, 'packets');
+      await page.keyboard.press('Escape');
+      await panel.waitFor({ state: 'detached' });
       await page.context().close();
     });
 

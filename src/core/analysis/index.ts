@@ -30,3 +30,4 @@ export {
   type FlowFilter,
 } from './flow-filter.js';
 export { ChartAggregator, type CaptureCharts } from './charts.js';
+export { describePacket, type PacketField, type PacketLayer } from './packet-tree.js';
