@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +20,9 @@ import { FIXTURES, ROOT } from './support/files.js';
  */
 
 const LAB = join(FIXTURES, 'lab');
+const pcapParser = createRequire(import.meta.url)('pcap-parser') as {
+  parse(input: NodeJS.ReadableStream): NodeJS.EventEmitter;
+};
 
 describe('the API contract checks what a page sends', () => {
   it('takes what each method declares and refuses the rest with a reason', () => {
@@ -213,6 +218,32 @@ describe('a session over the lab captures', () => {
     }
     expect(value(page.packets[0].layers, 'tcp', 'flags')).toBe('SYN');
     await expect(session.packets(`${node1.id}:999999`, 0, 10)).rejects.toThrow("no flow 'c2:999999'");
+  });
+
+  it("exports a flow's packets as a pcap another reader takes, byte for byte", async () => {
+    const node1 = state.captures[1];
+    const flow = (
+      await session.flows({ captures: [node1.id], offset: 0, limit: 100, filter: 'encap:vxlan proto:tcp' })
+    ).rows[0];
+    const file = await session.exportPackets(flow.id);
+    expect(file.name).toBe(`node1-eth0-flow-${flow.id.split(':')[1]}.pcap`);
+    expect(file.packets).toBe(flow.packets);
+    const dir = mkdtempSync(join(tmpdir(), 'podpath-export-'));
+    const path = join(dir, file.name);
+    writeFileSync(path, Buffer.from(file.base64, 'base64'));
+    // pcap-parser (npm), a reader that is not ours.
+    const parsed = await new Promise<{ data: string; len: number }[]>((resolve, reject) => {
+      const out: { data: string; len: number }[] = [];
+      const parser = pcapParser.parse(createReadStream(path));
+      parser.on('packet', (p: { header: Record<string, number>; data: Buffer }) =>
+        out.push({ data: p.data.toString('hex'), len: p.header.originalLength }),
+      );
+      parser.on('end', () => resolve(out));
+      parser.on('error', reject);
+    });
+    const page = await session.packets(flow.id, 0, 1000);
+    expect(parsed.map((p) => p.data)).toEqual(page.packets.map((p) => p.hex));
+    expect(parsed.map((p) => p.len)).toEqual(page.packets.map((p) => p.length));
   });
 
   it('traces and compares the open captures', async () => {

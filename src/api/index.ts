@@ -125,6 +125,8 @@ export interface PodpathApi {
   flows(query: FlowQuery): Promise<FlowPage>;
   /** A flow's packets (`FlowRow.id`), decoded layer by layer, a page at a time. */
   packets(flowId: string, offset: number, limit: number): Promise<PacketPage>;
+  /** A flow's packets as a pcap file Wireshark opens (base64; at most 64 MB). */
+  exportPackets(flowId: string): Promise<{ name: string; packets: number; base64: string }>;
   /** The overview's charts for a capture, from numbers kept while it was read. */
   charts(id: string): Promise<ChartsView>;
   /** Connections seen in more than one of these captures (or interfaces), hop by hop. */
@@ -158,6 +160,7 @@ export const IPC_CHANNELS = {
   flows: 'podpath:flows',
   charts: 'podpath:charts',
   packets: 'podpath:packets',
+  exportPackets: 'podpath:export-packets',
   trace: 'podpath:trace',
   compare: 'podpath:compare',
 } as const satisfies Record<ApiMethod, string>;

@@ -89,6 +89,7 @@ export function validateArguments(method: ApiMethod, args: readonly unknown[]): 
     case 'closeCapture':
     case 'cancel':
     case 'charts':
+    case 'exportPackets':
       expect(1);
       return [text(method, 'id', args[0])];
     case 'flows':

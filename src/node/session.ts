@@ -25,7 +25,7 @@ import {
   matchesFlow,
   parseFlowFilter,
 } from '../core/analysis/index.js';
-import { formatTimestamp } from '../core/capture/index.js';
+import { formatTimestamp, PcapWriter } from '../core/capture/index.js';
 import { ClusterIndex } from '../core/cluster/index.js';
 import {
   compareDocument,
@@ -41,6 +41,9 @@ import { correlateFiles } from './trace-files.js';
 /** The lab's ClusterIP scenario, shipped with the project: the demo. */
 export const DEMO_DIR = fileURLToPath(new URL('../../test/fixtures/lab/clusterip/', import.meta.url));
 const DEMO_FILES = ['client.pcap', 'node1-eth0.pcap', 'node2-eth0.pcap', 'web-node1.pcap', 'web-node2.pcap'];
+
+/** Largest pcap an export of one flow's packets makes. */
+const MAX_EXPORT_BYTES = 64 << 20;
 
 /** Session updates go out at most this often while files are read. */
 const EVENT_INTERVAL_MS = 100;
@@ -161,13 +164,8 @@ export class Session implements PodpathApi {
   }
 
   async packets(flowId: string, offset: number, limit: number): Promise<PacketPage> {
-    const [id, number] = flowId.split(':');
-    const entry = this.finished(id);
-    const flow = Number(number);
-    const table = entry.file?.analysis.flows;
-    if (table === undefined || !Number.isInteger(flow) || flow < 0 || flow >= table.count)
-      throw new Error(`no flow '${flowId}'`);
-    const src = table.initiator(flow);
+    const { entry, flow } = this.flowOf(flowId);
+    const src = entry.file!.analysis.flows.initiator(flow);
     const digits = entry.file?.analysis.precisionDigits() ?? 6;
     const packets: PacketRow[] = [];
     let total = 0;
@@ -193,6 +191,48 @@ export class Session implements PodpathApi {
       },
     });
     return { total, offset, packets };
+  }
+
+  async exportPackets(flowId: string): Promise<{ name: string; packets: number; base64: string }> {
+    const { entry, flow } = this.flowOf(flowId);
+    const nanoseconds = (entry.file?.analysis.precisionDigits() ?? 6) > 6;
+    let writer: PcapWriter | null = null;
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    let packets = 0;
+    await analyzeFile(entry.info.path, {
+      observer: {
+        packet: (_p, r, id) => {
+          if (id !== flow) return;
+          if (writer === null) {
+            writer = new PcapWriter({ linkType: r.linkType, nanoseconds });
+            parts.push(writer.header());
+          } else if (r.linkType !== writer.linkType) return; // a pcap holds one link type
+          const record = writer.record(
+            r.tsSeconds,
+            r.tsNanos,
+            r.bytes.subarray(r.start, r.start + r.capturedLength),
+            r.originalLength,
+          );
+          size += record.length;
+          if (size > MAX_EXPORT_BYTES) throw new Error(`the flow's packets exceed ${MAX_EXPORT_BYTES} bytes`);
+          parts.push(record);
+          packets++;
+        },
+      },
+    });
+    const stem = entry.info.name.replace(/\.(pcapng|pcap|cap)(\.gz)?$/i, '');
+    return { name: `${stem}-flow-${flow}.pcap`, packets, base64: Buffer.concat(parts).toString('base64') };
+  }
+
+  private flowOf(flowId: string): { entry: Entry; flow: number } {
+    const [id, number] = flowId.split(':');
+    const entry = this.finished(id);
+    const flow = Number(number);
+    const table = entry.file?.analysis.flows;
+    if (table === undefined || !Number.isInteger(flow) || flow < 0 || flow >= table.count)
+      throw new Error(`no flow '${flowId}'`);
+    return { entry, flow };
   }
 
   async charts(id: string): Promise<ChartsView> {

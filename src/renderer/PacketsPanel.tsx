@@ -87,12 +87,29 @@ export function PacketsPanel({
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
 
+  /** The flow's packets as a pcap file, for Wireshark. */
+  async function savePcap(): Promise<void> {
+    try {
+      const file = await getApi().exportPackets(flowId);
+      const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/vnd.tcpdump.pcap' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = file.name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (error) {
+      onError(error);
+    }
+  }
+
   const packet = page?.packets[selected];
   return (
     <section className="packets" aria-label={t('packets.heading')}>
       <header>
         <h3>{t('packets.heading')}</h3>
         {page !== null && <span className="muted">{t('packets.count', { count: page.total })}</span>}
+        <button onClick={() => void savePcap()}>{t('packets.savePcap')}</button>
         <button onClick={onClose} aria-label={t('packets.close')}>
           ×
         </button>

@@ -176,6 +176,14 @@ for (const { code, locale, catalog } of LANGUAGES) {
       await panel.locator('.field', { hasText: 'vni: 1' }).click();
       expect(await panel.locator('.hex .byte.lit').allTextContents()).toEqual(['00', '00', '01']);
       await shot(page, 'packets');
+      const [pcap] = await Promise.all([
+        page.waitForEvent('download'),
+        panel.getByRole('button', { name: m('packets.savePcap') }).click(),
+      ]);
+      expect(pcap.suggestedFilename()).toMatch(/^node[12]-eth0-flow-\d+\.pcap$/);
+      const saved = readFileSync(await pcap.path());
+      expect(saved.readUInt32LE(0)).toBe(0xa1b2c3d4);
+      expect(saved.readUInt32LE(20)).toBe(1); // Ethernet
       await page.keyboard.press('Escape');
       await panel.waitFor({ state: 'detached' });
       await page.context().close();
