@@ -4,6 +4,7 @@ import type { SessionState } from '../api/index.js';
 import type { Endpoint } from '../core/analysis/index.js';
 import type { CompareDocument } from '../core/trace/index.js';
 import { getApi } from './api.js';
+import { RewriteText } from './RewriteText.js';
 
 interface Props {
   session: SessionState;
@@ -83,7 +84,9 @@ export function CompareView({ session, onError }: Props): React.JSX.Element {
                     <td>
                       {address(x.after.src)} → {address(x.after.dst)}
                     </td>
-                    <td>{x.kind === 'none' ? t('compare.unchanged') : (x.rewrittenBy ?? x.kind)}</td>
+                    <td>
+                      {x.kind === 'none' ? t('compare.unchanged') : <RewriteText rewrite={x.rewrite} />}
+                    </td>
                     <td className="num">{x.packets}</td>
                     <td className="num">
                       {x.latencyMs.median !== null ? `${x.latencyMs.median.toFixed(3)} ms` : ''}

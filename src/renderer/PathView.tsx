@@ -4,6 +4,7 @@ import type { SessionState } from '../api/index.js';
 import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
 import type { TraceConnection, TraceDocument, TraceHop } from '../core/trace/index.js';
 import { getApi } from './api.js';
+import { RewriteText } from './RewriteText.js';
 
 interface Props {
   session: SessionState;
@@ -69,7 +70,11 @@ function Station({ hop, protocol }: { hop: TraceHop; protocol: string }): React.
         <div>→ {who(hop.dst)}</div>
       </div>
       <HeaderBoxes hop={hop} protocol={protocol} />
-      {hop.rewrittenBy !== null && <div className="rewrite">{hop.rewrittenBy}</div>}
+      {hop.rewrite !== null && (
+        <div className="rewrite">
+          <RewriteText rewrite={hop.rewrite} />
+        </div>
+      )}
     </div>
   );
 }

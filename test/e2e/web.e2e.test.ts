@@ -19,6 +19,12 @@ import { ROOT } from '../support/files.js';
 const CHROMIUM = process.env.PODPATH_CHROMIUM ?? '/usr/bin/chromium';
 const PAGE_DIR = join(ROOT, 'out/renderer');
 const SHOTS = join(ROOT, 'test/e2e/screenshots');
+/** The web Service's endpoint pod on node2, as the lab named it. */
+const ENDPOINT_ON_NODE2 = (
+  JSON.parse(readFileSync(join(ROOT, 'test/fixtures/lab/clusterip/truth.json'), 'utf8')) as {
+    translations: { endpoint: string; after: { dst: { ip: string } } }[];
+  }
+).translations.find((t) => t.after.dst.ip === '10.244.2.2')!.endpoint;
 const LANGUAGES = [
   { code: 'en', locale: 'en-US', catalog: en },
   { code: 'ko', locale: 'ko-KR', catalog: ko },
@@ -209,8 +215,13 @@ for (const { code, locale, catalog } of LANGUAGES) {
         'web-node2.pcap',
       ]);
       const dnat = path.locator('.station.nat');
-      expect(await dnat.locator('.rewrite').textContent()).toMatch(
-        /^kube-proxy DNAT for default\/web \(ClusterIP 10\.96\.45\.10:80 -> default\/web-\S+ 10\.244\.2\.2:8080\)$/,
+      expect(await dnat.locator('.rewrite').textContent()).toBe(
+        m('rewrite.dnatService', {
+          service: 'default/web',
+          via: 'ClusterIP',
+          from: '10.96.45.10:80',
+          to: `${ENDPOINT_ON_NODE2} 10.244.2.2:8080`,
+        }),
       );
       expect(await dnat.locator('.hdr.outer.vxlan > .hdr-line').allTextContents()).toEqual([
         m('path.outerIp', { src: 'node1', dst: 'node2' }),
@@ -232,10 +243,18 @@ for (const { code, locale, catalog } of LANGUAGES) {
       await rows.first().waitFor();
       const texts = await rows.allTextContents();
       expect(texts.length).toBeGreaterThan(0);
-      for (const text of texts) {
-        expect(text).toContain('10.96.45.10');
-        expect(text).toContain('10.244.2.2');
-        expect(text).toContain('kube-proxy DNAT for default/web');
+      const befores = await page.locator('.nat-table tbody tr td:nth-child(2)').allTextContents();
+      for (const [i, text] of texts.entries()) {
+        const port = /10\.96\.45\.10:(\d+)$/.exec(befores[i])?.[1];
+        const target = port === '80' ? '8080' : port;
+        expect(text).toContain(
+          m('rewrite.dnatService', {
+            service: 'default/web',
+            via: 'ClusterIP',
+            from: `10.96.45.10:${port}`,
+            to: `${ENDPOINT_ON_NODE2} 10.244.2.2:${target}`,
+          }),
+        );
       }
       await shot(page, 'compare');
       await page.context().close();

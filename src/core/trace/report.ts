@@ -6,6 +6,7 @@ import type { ClusterIndex, ServiceMatch } from '../cluster/index.js';
 import type { FlowTable } from '../flow/index.js';
 import type { ConnectionModel, Correlation, HopModel } from './correlator.js';
 import type {
+  Rewrite,
   CompareDocument,
   CompareSide,
   CompareTranslation,
@@ -92,42 +93,76 @@ function endpointService(
 const serviceName = (m: ServiceMatch): string => `${m.service.namespace}/${m.service.name}`;
 
 /** Who rewrote a tuple, in words: kube-proxy's DNAT for a Service, a node's masquerade. */
+/**
+ * Who rewrote a tuple, as data: a UI words it in its own language from this; `rewriteNote`
+ * words it in English for the CLI.
+ */
+export function rewriteOf(
+  kind: NatKind,
+  before: Side | CompareSide,
+  after: Side | CompareSide,
+  cluster: ClusterIndex | undefined,
+): Rewrite | null {
+  if (kind === 'none') return null;
+  const out: Rewrite = {};
+  if (kind === 'dnat' || kind === 'dnat+snat') {
+    const found = serviceOf(cluster, before);
+    const ip = before.dst.ip ?? '';
+    const service = found?.match.service;
+    out.dnat = {
+      service: found !== null ? serviceName(found.match) : null,
+      via:
+        found === null
+          ? null
+          : found.via === 'nodePort'
+            ? 'NodePort'
+            : service?.type === 'LoadBalancer' && service.loadBalancerIPs.includes(ip)
+              ? 'LoadBalancer'
+              : service?.externalIPs.includes(ip)
+                ? 'externalIP'
+                : 'ClusterIP',
+      from: endpointText(before.dst),
+      to: endpointText(after.dst),
+      toName: after.dst.name ?? null,
+      node: found?.via === 'nodePort' ? (before.dst.name ?? before.dst.ip ?? null) : null,
+    };
+  }
+  if (kind === 'snat' || kind === 'dnat+snat') {
+    const src = after.src;
+    out.snat = {
+      from: endpointText(before.src),
+      to: endpointText(src),
+      node: src.kind === 'node' && src.name ? src.name : null,
+      role: src.kind === 'node' && src.role !== undefined && src.role !== 'address' ? src.role : null,
+    };
+  }
+  return out;
+}
+
+/** The rewrite in English, as the CLI prints it. */
 export function rewriteNote(
   kind: NatKind,
   before: Side | CompareSide,
   after: Side | CompareSide,
   cluster: ClusterIndex | undefined,
 ): string | null {
-  if (kind === 'none') return null;
+  const r = rewriteOf(kind, before, after, cluster);
+  if (r === null) return null;
   const parts: string[] = [];
-  if (kind === 'dnat' || kind === 'dnat+snat') {
-    const found = serviceOf(cluster, before);
-    const to = after.dst.name ? `${after.dst.name} ${endpointText(after.dst)}` : endpointText(after.dst);
-    if (found !== null) {
+  if (r.dnat !== undefined) {
+    const d = r.dnat;
+    const to = d.toName ? `${d.toName} ${d.to}` : d.to;
+    if (d.service !== null) {
       const how =
-        found.via === 'nodePort'
-          ? `NodePort ${before.dst.port} on ${before.dst.name ?? before.dst.ip}`
-          : `${found.match.service.type === 'LoadBalancer' && found.match.service.loadBalancerIPs.includes(before.dst.ip ?? '') ? 'LoadBalancer' : found.match.service.externalIPs.includes(before.dst.ip ?? '') ? 'externalIP' : 'ClusterIP'} ${endpointText(before.dst)}`;
-      parts.push(`kube-proxy DNAT for ${serviceName(found.match)} (${how} -> ${to})`);
-    } else {
-      parts.push(`DNAT: destination ${endpointText(before.dst)} -> ${to}`);
-    }
+        d.via === 'NodePort' ? `NodePort ${d.from.split(':').pop()} on ${d.node}` : `${d.via} ${d.from}`;
+      parts.push(`kube-proxy DNAT for ${d.service} (${how} -> ${to})`);
+    } else parts.push(`DNAT: destination ${d.from} -> ${to}`);
   }
-  if (kind === 'snat' || kind === 'dnat+snat') {
-    const src = after.src;
-    if (src.kind === 'node' && src.name) {
-      const role =
-        src.role === 'tunnel'
-          ? ', its tunnel address'
-          : src.role === 'bridge'
-            ? ', its bridge address'
-            : src.role === 'host'
-              ? ', its host address'
-              : '';
-      parts.push(`masquerade on ${src.name} (source -> ${endpointText(src)}${role})`);
-    } else {
-      parts.push(`SNAT: source ${endpointText(before.src)} -> ${endpointText(src)}`);
-    }
+  if (r.snat !== undefined) {
+    const n = r.snat;
+    if (n.node !== null)
+      parts.push(`masquerade on ${n.node} (source -> ${n.to}${n.role ? `, its ${n.role} address` : ''})`);
+    else parts.push(`SNAT: source ${n.from} -> ${n.to}`);
   }
   return parts.join('; ');
 }
@@ -236,6 +271,7 @@ function connectionOf(
       changes,
       note,
       rewrittenBy,
+      rewrite: i === 0 ? null : rewriteOf(natKind(sides[i - 1], side), sides[i - 1], side, cluster),
       ttl: h.ttl >= 0 ? h.ttl : null,
       packets: { toServer: h.toServer, toClient: h.toClient },
       fromPreviousMs: round(h.fromPreviousMs),
@@ -371,6 +407,7 @@ export function compareDocument(
       kind,
       service,
       rewrittenBy: rewriteNote(kind, b, a, cluster),
+      rewrite: rewriteOf(kind, b, a, cluster),
       packets: pair.packets,
       latencyMs: { median: round(pair.medianMs) },
     });

@@ -1,5 +1,28 @@
 import type { Encapsulation, Endpoint, FlowSummary } from '../analysis/types.js';
 
+/** Who rewrote a tuple, as data (`rewrittenBy` words it in English). */
+export interface Rewrite {
+  dnat?: {
+    /** "namespace/name" when the address was a Service's (with a snapshot). */
+    service: string | null;
+    via: 'ClusterIP' | 'NodePort' | 'externalIP' | 'LoadBalancer' | null;
+    from: string;
+    to: string;
+    /** The endpoint's name (a pod), with a snapshot. */
+    toName: string | null;
+    /** For a NodePort: the node whose port it was. */
+    node: string | null;
+  };
+  snat?: {
+    from: string;
+    to: string;
+    /** The node whose address the source became (masquerade), with a snapshot. */
+    node: string | null;
+    /** Which of the node's addresses: 'tunnel', 'bridge', 'host' (null: its own). */
+    role: string | null;
+  };
+}
+
 /** What differs from the previous sighting of a connection. */
 export type HopChange = 'none' | 'dnat' | 'snat' | 'dnat+snat' | 'encap' | 'decap' | 'routed';
 
@@ -27,6 +50,7 @@ export interface TraceHop {
   note: string | null;
   /** The NAT part of the note alone: who rewrote the tuple (null when nothing did). */
   rewrittenBy: string | null;
+  rewrite: Rewrite | null;
   /** The inner IP TTL (hop limit) of the first client-to-server packet seen here. */
   ttl: number | null;
   /** Packets of the connection seen here, client to server and back. */
@@ -94,6 +118,7 @@ export interface CompareTranslation {
   service: string | null;
   /** Who rewrote it, in words. */
   rewrittenBy: string | null;
+  rewrite: Rewrite | null;
   packets: number;
   latencyMs: { median: number | null };
 }
