@@ -16,8 +16,9 @@ describe('content security policy', () => {
 
   it('relaxes only scripts and the HMR socket for the dev server', () => {
     expect(devContentSecurityPolicy('http://localhost:5173/')).toBe(
-      "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " +
-        "img-src 'self' data:; connect-src 'self' ws://localhost:5173",
+      "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; " +
+        "img-src 'self' data:; connect-src 'self' ws://localhost:5173; object-src 'none'; base-uri 'none'; " +
+        "form-action 'none'",
     );
   });
 });

@@ -101,6 +101,7 @@ export function ChartsPanel({
             <Legend />
             {kinds.map((k) => (
               <Area
+                isAnimationActive={false}
                 key={k}
                 type="stepAfter"
                 dataKey={k}
@@ -117,7 +118,7 @@ export function ChartsPanel({
             <XAxis dataKey="name" fontSize={11} />
             <YAxis fontSize={11} />
             <Tooltip />
-            <Bar dataKey="packets" fill="#0e7490" name={t('flows.packets')} />
+            <Bar isAnimationActive={false} dataKey="packets" fill="#0e7490" name={t('flows.packets')} />
           </BarChart>
         </Chart>
         <Chart title={t('charts.sizes')}>
@@ -125,7 +126,7 @@ export function ChartsPanel({
             <XAxis dataKey="from" fontSize={11} />
             <YAxis fontSize={11} />
             <Tooltip />
-            <Bar dataKey="packets" fill="#64748b" name={t('flows.packets')} />
+            <Bar isAnimationActive={false} dataKey="packets" fill="#64748b" name={t('flows.packets')} />
             {limit !== null && (
               <ReferenceLine
                 x={Math.floor(limit / 100) * 100}
@@ -140,7 +141,7 @@ export function ChartsPanel({
             <XAxis type="number" fontSize={11} />
             <YAxis type="category" dataKey="name" width={200} fontSize={10} />
             <Tooltip />
-            <Bar dataKey="bytes" fill="#7c3aed" name={t('flows.bytes')} />
+            <Bar isAnimationActive={false} dataKey="bytes" fill="#7c3aed" name={t('flows.bytes')} />
           </BarChart>
         </Chart>
         {charts.topServices.length > 0 && (
@@ -149,7 +150,7 @@ export function ChartsPanel({
               <XAxis type="number" fontSize={11} />
               <YAxis type="category" dataKey="name" width={200} fontSize={10} />
               <Tooltip />
-              <Bar dataKey="bytes" fill="#0369a1" name={t('flows.bytes')} />
+              <Bar isAnimationActive={false} dataKey="bytes" fill="#0369a1" name={t('flows.bytes')} />
             </BarChart>
           </Chart>
         )}

@@ -31,6 +31,8 @@ const LANGUAGES = [
 ] as const;
 
 let browser: Browser;
+/** Console messages about the Content-Security-Policy: the page must never trip it. */
+const policyViolations: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(join(PAGE_DIR, 'index.html')))
@@ -52,6 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  expect(policyViolations).toEqual([]);
 });
 
 for (const { code, locale, catalog } of LANGUAGES) {
@@ -78,6 +81,9 @@ for (const { code, locale, catalog } of LANGUAGES) {
         acceptDownloads: true,
       });
       const page = await context.newPage();
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+      });
       await page.goto(server.url);
       return page;
     }
