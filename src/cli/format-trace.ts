@@ -1,4 +1,4 @@
-import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
+import { type Encapsulation, type Endpoint, endpointAddress } from '../core/analysis/index.js';
 import type { CompareDocument, TraceDocument } from '../core/trace/index.js';
 import { formatCount, formatEndpoint, renderFlowsTable, renderTable } from './format.js';
 
@@ -14,12 +14,7 @@ const CHANGE_WORDS: Record<string, string> = {
 
 const tuple = (src: Endpoint, dst: Endpoint): string => `${formatEndpoint(src)} -> ${formatEndpoint(dst)}`;
 
-const address = (e: Endpoint): string =>
-  e.port === undefined
-    ? (e.ip ?? '?')
-    : (e.ip ?? '').includes(':')
-      ? `[${e.ip}]:${e.port}`
-      : `${e.ip}:${e.port}`;
+const address = endpointAddress;
 
 const tunnels = (list: readonly Encapsulation[]): string =>
   list

@@ -1,4 +1,10 @@
-import type { Datapath, Encapsulation, Endpoint, FlowSummary } from '../core/analysis/index.js';
+import {
+  type Datapath,
+  type Encapsulation,
+  type Endpoint,
+  endpointAddress,
+  type FlowSummary,
+} from '../core/analysis/index.js';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -16,16 +22,9 @@ export function formatBytes(n: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-function formatAddress(e: Endpoint): string {
-  if (e.mac !== undefined) return e.mac;
-  const ip = e.ip ?? '?';
-  if (e.port === undefined) return ip;
-  return ip.includes(':') ? `[${ip}]:${e.port}` : `${ip}:${e.port}`;
-}
-
 /** With a cluster snapshot, the name first and the address second: "default/web-0 10.244.2.2:8080". */
 export function formatEndpoint(e: Endpoint): string {
-  const address = formatAddress(e);
+  const address = endpointAddress(e);
   if (e.name === undefined || e.name === null) return address;
   // A node's own address names the node; its tunnel and bridge addresses say which they are.
   const role = e.kind === 'node' && e.role !== undefined && e.role !== 'address' ? ` ${e.role}` : '';

@@ -1,22 +1,10 @@
 // Everything the shell does to keep remote or injected content from running. Kept apart from window
 // creation so the policy can be read, and tested, in one place.
 import type { WebContents } from 'electron';
+import { CONTENT_SECURITY_POLICY } from '../api/csp.js';
 
-/**
- * The renderer's Content-Security-Policy. src/renderer/index.html carries the same string in a
- * <meta> tag because file:// responses have no headers to rewrite; test/shell.test.ts keeps the two
- * equal.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The renderer's policy (src/api/csp.ts), sent as a header; index.html carries it in a <meta> tag. */
+export { CONTENT_SECURITY_POLICY };
 
 /**
  * The policy while `electron-vite dev` serves the renderer: the React refresh preamble is an inline

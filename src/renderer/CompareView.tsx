@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionState } from '../api/index.js';
-import type { Endpoint } from '../core/analysis/index.js';
+import { endpointAddress } from '../core/analysis/endpoint-text.js';
 import type { CompareDocument } from '../core/trace/index.js';
 import { getApi } from './api.js';
 import { RewriteText } from './RewriteText.js';
@@ -11,7 +11,7 @@ interface Props {
   onError: (error: unknown) => void;
 }
 
-const address = (e: Endpoint): string => (e.port === undefined ? (e.ip ?? '?') : `${e.ip}:${e.port}`);
+const address = endpointAddress;
 
 /** Two captures, before and after NAT: each translation, who made it, and what one side alone saw. */
 export function CompareView({ session, onError }: Props): React.JSX.Element {

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FlowRow, FlowSortKey, SessionState } from '../api/index.js';
+import { endpointAddress } from '../core/analysis/endpoint-text.js';
 import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
 import { getApi } from './api.js';
 import { PacketsPanel } from './PacketsPanel.js';
@@ -18,7 +19,7 @@ interface Props {
 
 function EndpointCell({ e }: { e: Endpoint }): React.JSX.Element {
   const names = useShowNames();
-  const address = e.mac ?? (e.port === undefined ? (e.ip ?? '?') : `${e.ip}:${e.port}`);
+  const address = endpointAddress(e);
   return (
     <span className="endpoint">
       {names && e.name ? <span className="name">{e.name}</span> : null}
@@ -27,7 +28,8 @@ function EndpointCell({ e }: { e: Endpoint }): React.JSX.Element {
   );
 }
 
-const endText = (e: Endpoint): string => e.mac ?? (e.port === undefined ? (e.ip ?? '') : `${e.ip}:${e.port}`);
+const endText = (e: Endpoint): string =>
+  e.ip === undefined && e.mac === undefined ? '' : endpointAddress(e);
 
 /** The flows as CSV: one row each, the columns a spreadsheet or DuckDB wants. */
 function toCsv(rows: FlowRow[]): string {

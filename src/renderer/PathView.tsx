@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionState } from '../api/index.js';
+import { endpointAddress } from '../core/analysis/endpoint-text.js';
 import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
 import type { TraceConnection, TraceDocument, TraceHop } from '../core/trace/index.js';
 import { getApi } from './api.js';
@@ -11,12 +12,7 @@ interface Props {
   onError: (error: unknown) => void;
 }
 
-const address = (e: Endpoint): string =>
-  e.port === undefined
-    ? (e.ip ?? '?')
-    : (e.ip ?? '').includes(':')
-      ? `[${e.ip}]:${e.port}`
-      : `${e.ip}:${e.port}`;
+const address = endpointAddress;
 
 const who = (e: Endpoint): string => (e.name ? `${e.name} ${address(e)}` : address(e));
 

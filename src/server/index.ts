@@ -9,21 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
+import { CONTENT_SECURITY_POLICY } from '../api/csp.js';
 import { API_METHODS, ApiInputError, type ApiMethod } from '../api/index.js';
 import type { Session } from '../node/session.js';
 
-/** The page's Content-Security-Policy: the Electron renderer's (src/main/security.ts), served as a header. */
-export const WEB_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The page's Content-Security-Policy, as the Electron shell sends it, and no framing by other pages. */
+export const WEB_CONTENT_SECURITY_POLICY = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
 
 const COOKIE = 'podpath_token';
 /** Largest request body taken (a request carries paths and a query, never a file). */

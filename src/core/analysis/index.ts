@@ -31,3 +31,4 @@ export {
 } from './flow-filter.js';
 export { ChartAggregator, type CaptureCharts } from './charts.js';
 export { describePacket, type PacketField, type PacketLayer } from './packet-tree.js';
+export { endpointAddress } from './endpoint-text.js';

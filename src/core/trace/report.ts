@@ -1,5 +1,6 @@
 import type { InterfaceUse } from '../analysis/datapath.js';
 import type { FlowSide } from '../analysis/flow-report.js';
+import { endpointAddress } from '../analysis/endpoint-text.js';
 import type { Encapsulation, Endpoint, FlowSummary } from '../analysis/types.js';
 import { formatTimestamp } from '../capture/index.js';
 import type { ClusterIndex, ServiceMatch } from '../cluster/index.js';
@@ -45,14 +46,7 @@ function sideOf(info: TraceCaptureInfo, hop: HopModel): Side {
 
 const sameEndpoint = (a: Endpoint, b: Endpoint): boolean => a.ip === b.ip && a.port === b.port;
 
-const endpointText = (e: Endpoint): string =>
-  e.ip === undefined
-    ? '?'
-    : e.port === undefined
-      ? e.ip
-      : e.ip.includes(':')
-        ? `[${e.ip}]:${e.port}`
-        : `${e.ip}:${e.port}`;
+const endpointText = endpointAddress;
 
 const sameEncapsulation = (a: Encapsulation, b: Encapsulation): boolean =>
   a.type === b.type && a.vni === b.vni && a.outer.src === b.outer.src && a.outer.dst === b.outer.dst;
