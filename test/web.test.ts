@@ -289,6 +289,23 @@ describe('a session over the lab captures', () => {
     expect(bad.cluster).toBeNull();
   });
 
+  it('lists the flows found so far while a file is still being read', async () => {
+    const s = new Session({ version: '0', chunkSize: 256 });
+    await s.openCaptures([join(LAB, 'flannel-vxlan', 'node1-any.pcap')]);
+    const seen: number[] = [];
+    for (;;) {
+      const [capture] = (await s.session()).captures;
+      if (capture.state !== 'reading') break;
+      seen.push((await s.flows({ offset: 0, limit: 5000 })).total);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const final = (await s.flows({ offset: 0, limit: 5000 })).total;
+    // Partial lists came first, growing, and never past the final one.
+    expect(seen.some((n) => n > 0 && n < final)).toBe(true);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(Math.max(...seen)).toBeLessThanOrEqual(final);
+  });
+
   it('streams session changes while files are read', async () => {
     const s = new Session({ version: '0' });
     const events: SessionEvent[] = [];

@@ -36,6 +36,8 @@ export async function analyzeFile(
       cluster?: ClusterIndex | Promise<ClusterIndex>;
       /** After each chunk: bytes handed to the decoder so far, packets and flows. */
       onProgress?: (bytesRead: number, analysis: CaptureAnalysis) => void;
+      /** The analysis as soon as it exists, to look at (flows so far) while the file is read. */
+      onStart?: (analysis: CaptureAnalysis) => void;
       /**
        * When `signal` aborts: keep what was read (the summary warns where it stopped) instead of
        * throwing the AbortError.
@@ -44,6 +46,7 @@ export async function analyzeFile(
     } = {},
 ): Promise<AnalyzedFile> {
   const analysis = new CaptureAnalysis(options);
+  options.onStart?.(analysis);
   let bytes = 0;
   const onProgress = options.onProgress;
   const onChunk = onProgress
@@ -76,7 +79,7 @@ export async function analyzeFile(
   return file;
 }
 
-function reportOptions(file: AnalyzedFile): FlowReportOptions {
+function reportOptions(file: Pick<AnalyzedFile, 'analysis' | 'name' | 'cluster'>): FlowReportOptions {
   const interfaces = file.analysis.reader.interfaces;
   return {
     capture: file.name,
@@ -107,6 +110,6 @@ export function topFlows(file: AnalyzedFile, count: number): FlowSummary[] {
 }
 
 /** Writes the file's flows as JSON text one at a time (for large outputs). */
-export function flowWriter(file: AnalyzedFile): FlowJsonWriter {
+export function flowWriter(file: Pick<AnalyzedFile, 'analysis' | 'name' | 'cluster'>): FlowJsonWriter {
   return new FlowJsonWriter(file.analysis.flows, reportOptions(file));
 }

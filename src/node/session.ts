@@ -33,6 +33,7 @@ import {
   traceDocument,
   type TraceDocument,
 } from '../core/trace/index.js';
+import type { CaptureAnalysis } from '../core/analysis/index.js';
 import { type AnalyzedFile, analyzeFile, flowWriter } from './analyze-file.js';
 import { CaptureFileError, fileSize } from './capture-file.js';
 import { loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
@@ -55,12 +56,16 @@ interface Entry {
   /** Flow rows, made on first ask and dropped when the snapshot changes (names change). */
   rows: FlowRow[] | null;
   charts: ChartAggregator;
+  /** While the file is read: its analysis so far, whose flows the table can already show. */
+  live: CaptureAnalysis | null;
   done: Promise<void>;
 }
 
 export interface SessionOptions {
   version: string;
   demoDir?: string;
+  /** Bytes read at a time (tests make it small to watch a file being read). */
+  chunkSize?: number;
 }
 
 export class Session implements PodpathApi {
@@ -151,7 +156,6 @@ export class Session implements PodpathApi {
     let rows: FlowRow[] = [];
     for (const id of ids) {
       const entry = this.entry(id);
-      if (entry.file === null) continue;
       for (const row of this.rowsOf(entry)) if (matchesFlow(filter, row)) rows.push(row);
     }
     if (query.sort !== undefined) rows = sortRows(rows, query.sort.key, query.sort.descending);
@@ -319,6 +323,7 @@ export class Session implements PodpathApi {
       file: null,
       rows: null,
       charts: new ChartAggregator(),
+      live: null,
       done: Promise.resolve(),
     };
     this.entries.set(id, entry);
@@ -346,6 +351,8 @@ export class Session implements PodpathApi {
         signal: entry.controller.signal,
         keepPartial: true,
         observer: entry.charts,
+        onStart: (analysis) => (entry.live = analysis),
+        ...(this.options.chunkSize !== undefined ? { chunkSize: this.options.chunkSize } : {}),
         ...(this.cluster ? { cluster: this.cluster } : {}),
         onProgress: (bytes, analysis) => {
           progress.bytesRead = bytes;
@@ -354,6 +361,7 @@ export class Session implements PodpathApi {
           this.emitSoon(EVENT_INTERVAL_MS);
         },
       });
+      entry.live = null;
       if (!this.entries.has(info.id)) return; // closed while it was read
       entry.file = file;
       info.summary = file.summary;
@@ -364,6 +372,7 @@ export class Session implements PodpathApi {
         info.error = file.summary.warnings[0]?.message ?? 'not a capture';
       } else info.state = entry.controller.signal.aborted ? 'cancelled' : 'done';
     } catch (error) {
+      entry.live = null;
       info.state = 'failed';
       info.error = error instanceof CaptureFileError ? error.message : `${info.path}: ${String(error)}`;
     }
@@ -371,6 +380,22 @@ export class Session implements PodpathApi {
   }
 
   private rowsOf(entry: Entry): FlowRow[] {
+    if (entry.live !== null) {
+      // Still being read: the flows so far, fresh each time (they grow between calls).
+      const writer = flowWriter({
+        analysis: entry.live,
+        name: entry.info.name,
+        ...(this.cluster ? { cluster: this.cluster } : {}),
+      });
+      const count = entry.live.flows.count;
+      const rows: FlowRow[] = new Array<FlowRow>(count);
+      for (let id = 0; id < count; id++) {
+        const row = JSON.parse(writer.flow(id)) as FlowRow;
+        row.id = `${entry.info.id}:${id}`;
+        rows[id] = row;
+      }
+      return rows;
+    }
     if (entry.rows === null && entry.file !== null) {
       const writer = flowWriter(entry.file);
       const count = entry.file.analysis.flows.count;

@@ -143,6 +143,10 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
   const body = useRef<HTMLDivElement>(null);
   const filterBox = useRef<HTMLInputElement>(null);
   const done = session.captures.filter((c) => c.state === 'done' || c.state === 'cancelled').length;
+  // Flows found so far in files still being read: the table fills in as they grow.
+  const growing = session.captures
+    .filter((c) => c.state === 'reading')
+    .reduce((n, c) => n + c.progress.flows, 0);
 
   useEffect(() => {
     const timer = setTimeout(() => setFilter(text), FILTER_DELAY_MS);
@@ -173,6 +177,22 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
       if (p * PAGE < total) out.push(p);
     return out;
   }, [first, visible, total]);
+
+  useEffect(() => {
+    if (growing === 0) return;
+    let live = true;
+    // Refresh the total and the pages on screen; keep the scroll position and the selection.
+    for (const p of wanted) {
+      api.flows({ offset: p * PAGE, limit: PAGE, filter, sort }).then((page) => {
+        if (!live) return;
+        setTotal(page.total);
+        setPages((old) => new Map([...old].filter(([k]) => wanted.includes(k))).set(p, page.rows));
+      }, onError);
+    }
+    return () => {
+      live = false;
+    };
+  }, [growing]);
 
   useEffect(() => {
     for (const p of wanted) {
