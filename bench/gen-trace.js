@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDir } from './gen.js';
-import { fmix32, ip, mulberry32 } from './random.js';
+import { fmix32, ip, mulberry32, writePcapHeader } from './random.js';
 
 /** Bump whenever the bytes produced change, so cached captures are rebuilt. */
 export const GENERATOR_VERSION = 1;
@@ -567,15 +567,7 @@ function writeCapture(run, v, file) {
     pos = 0;
   };
 
-  // pcap global header: µs magic, v2.4, snaplen 262144, LINKTYPE_ETHERNET
-  out.writeUInt32LE(0xa1b2c3d4, 0);
-  out.writeUInt16LE(2, 4);
-  out.writeUInt16LE(4, 6);
-  out.writeInt32LE(0, 8);
-  out.writeUInt32LE(0, 12);
-  out.writeUInt32LE(262144, 16);
-  out.writeUInt32LE(1, 20);
-  pos = PCAP_HEADER;
+  pos = writePcapHeader(out);
 
   // Each direction is in send order, and every packet of a direction is delayed alike here,
   // so merging the two gives this capture's order.

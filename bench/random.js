@@ -25,3 +25,18 @@ export function fmix32(h) {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/**
+ * Writes a classic pcap file header into `out` (µs magic, version 2.4, snaplen 262144,
+ * LINKTYPE_ETHERNET) and returns its length.
+ */
+export function writePcapHeader(out) {
+  out.writeUInt32LE(0xa1b2c3d4, 0);
+  out.writeUInt16LE(2, 4);
+  out.writeUInt16LE(4, 6);
+  out.writeInt32LE(0, 8);
+  out.writeUInt32LE(0, 12);
+  out.writeUInt32LE(262144, 16);
+  out.writeUInt32LE(1, 20);
+  return 24;
+}

@@ -10,7 +10,7 @@ import { Fingerprint, fingerprint } from './fingerprint.js';
  * Sightings of one packet in one capture further apart than this are different packets that
  * happen to look alike (identical payloads with IPv4 Identification 0), not one packet crossing
  * the node's interfaces; and after clock correction, weak fingerprints are matched across
- * captures only within this window.
+ * captures only within this span of time.
  */
 export const SAME_PACKET_SECONDS = 0.05;
 

@@ -308,7 +308,7 @@ function clockWarnings(correlation: Correlation, captures: readonly TraceCapture
 }
 
 /**
- * The podpath.trace/v1 document. Its connections are made one at a time by
+ * The podpath.trace/v1 output as one object. Its connections are made one at a time by
  * `traceConnections`, so a writer can stream them; here they are collected.
  */
 export function traceDocument(
