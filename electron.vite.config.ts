@@ -27,7 +27,14 @@ function devContentSecurityPolicyPlugin(): Plugin {
 export default defineConfig({
   main: {
     build: {
-      lib: { entry: resolve('src/main/index.ts') },
+      // The session's thread is its own entry: src/node/session-host.ts starts
+      // ./session-worker.js beside the main bundle.
+      lib: {
+        entry: {
+          index: resolve('src/main/index.ts'),
+          'session-worker': resolve('src/node/session-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -51,6 +51,11 @@ export interface SessionState {
   cluster: ClusterState | null;
   /** Problems not tied to one capture: a snapshot that is not one, say. Newest last. */
   errors: string[];
+  /**
+   * Files opened recently, newest first, where the host keeps them (the desktop app, across
+   * runs); absent in web mode, where the page remembers them itself.
+   */
+  recent?: string[];
 }
 
 export type FlowSortKey = 'src' | 'dst' | 'protocol' | 'packets' | 'bytes' | 'start' | 'duration';
@@ -143,9 +148,32 @@ export interface SessionEvent {
   session: SessionState;
 }
 
+/**
+ * What the desktop app's menu asks of the page: exports need what only the page knows (the
+ * filter, the selected flow, the chart or path on screen). Web mode has the same actions as
+ * buttons.
+ */
+export const MENU_COMMANDS = [
+  'export-flows-csv',
+  'export-flows-json',
+  'export-packets',
+  'export-image',
+] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+export interface CommandEvent {
+  type: 'command';
+  command: MenuCommand;
+}
+
 /** The API plus its event stream, as the preload and the web client install it. */
 export interface PodpathBridge extends PodpathApi {
-  onEvent(listener: (event: SessionEvent) => void): () => void;
+  onEvent(listener: (event: SessionEvent | CommandEvent) => void): () => void;
+  /**
+   * The desktop app only: where a file dropped on the window lives (Electron's
+   * webUtils.getPathForFile; a page cannot see paths). Web mode uploads dropped files instead.
+   */
+  pathForFile?(file: File): string;
 }
 
 /** IPC channel per API method. Main registers exactly these; nothing else is answered. */

@@ -18,7 +18,8 @@ import {
   type AnalyzedFile,
 } from '../node/index.js';
 import { compareDocument, traceConnections, traceDocument, traceHead } from '../core/trace/index.js';
-import { Session } from '../node/session.js';
+import type { SessionState } from '../api/index.js';
+import { startSession } from '../node/session-host.js';
 import { correlateFiles, type CorrelatedFiles } from '../node/trace-files.js';
 import { startServer } from '../server/index.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
@@ -121,11 +122,12 @@ const PAGE_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
 
 /** `podpath serve`: web mode until Ctrl+C (or `stop` resolves, for tests). */
 async function serve(args: ParsedArgs, io: Io, stop?: Promise<void>): Promise<number> {
-  const session = new Session({ version: version() });
-  if (args.demo) await session.openDemo();
-  if (args.cluster !== null) await session.openSnapshot(args.cluster);
-  if (args.files.length > 0) await session.openCaptures(args.files);
-  const state = await session.session();
+  // The session reads captures on its own thread, so requests and progress never wait on it.
+  const session = startSession({ version: version() });
+  if (args.demo) await session.call('openDemo', []);
+  if (args.cluster !== null) await session.call('openSnapshot', [args.cluster]);
+  if (args.files.length > 0) await session.call('openCaptures', [args.files]);
+  const state = (await session.call('session', [])) as SessionState;
   for (const error of state.errors) io.stderr(`podpath: ${error}\n`);
   let server;
   try {
@@ -134,6 +136,7 @@ async function serve(args: ParsedArgs, io: Io, stop?: Promise<void>): Promise<nu
     io.stderr(
       `podpath: cannot listen on 127.0.0.1:${args.port}: ${error instanceof Error ? error.message : String(error)}\n`,
     );
+    await session.close();
     return EXIT_UNREADABLE;
   }
   await io.stdout(`podpath serving on ${server.url}\n(open it in a browser on this machine; Ctrl+C stops)\n`);
@@ -143,6 +146,7 @@ async function serve(args: ParsedArgs, io: Io, stop?: Promise<void>): Promise<nu
       process.once('SIGTERM', resolve);
     }));
   await server.close();
+  await session.close();
   return EXIT_OK;
 }
 

@@ -1,12 +1,17 @@
 // The Electron shell: one locked-down window around the renderer. Decisions live in core; main only
-// wires the window, the security policy and the IPC handlers together.
+// wires the window, the security policy and the IPC handlers together. The session (capture
+// reading and every query) runs on its own thread, so menus and the window never wait on it.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, session, type WebFrameMain } from 'electron';
-import { Session } from '../node/session.js';
-import { forwardSessionEvents, registerIpcHandlers } from './ipc.js';
+import { app, BrowserWindow, screen, session, type WebFrameMain } from 'electron';
+import type { SessionState } from '../api/index.js';
+import { type SessionHost, startSession } from '../node/session-host.js';
+import { forwardSessionEvents, registerIpcHandlers, sendCommand } from './ipc.js';
 import { launchFiles, userArguments } from './launch-args.js';
 import { installMenu } from './menu.js';
 import { CONTENT_SECURITY_POLICY, devContentSecurityPolicy, lockDownContents } from './security.js';
+import { restoreWindowState } from './window-state.js';
 
 // Set by `electron-vite dev` only; a packaged app always loads its own files.
 const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
@@ -25,12 +30,24 @@ function isOwnPage(frame: WebFrameMain): boolean {
   return url.protocol === 'file:' && fileURLToPath(url) === rendererIndex;
 }
 
-let podpathSession: Session | null = null;
+let podpathSession: SessionHost | null = null;
+const windowStateFile = (): string => join(app.getPath('userData'), 'window-state.json');
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
 
 function createWindow(): void {
+  const state = restoreWindowState(
+    readJson(windowStateFile()),
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const window = new BrowserWindow({
-    width: 1280,
-    height: 800,
+    ...state,
     title: 'podpath',
     show: false,
     webPreferences: {
@@ -42,7 +59,18 @@ function createWindow(): void {
       disableBlinkFeatures: 'Auxclick',
     },
   });
-  window.once('ready-to-show', () => window.show());
+  window.once('ready-to-show', () => {
+    if (state.maximized) window.maximize();
+    window.show();
+  });
+  window.on('close', () => {
+    const bounds = window.getNormalBounds();
+    try {
+      writeFileSync(windowStateFile(), JSON.stringify({ ...bounds, maximized: window.isMaximized() }));
+    } catch {
+      // A read-only profile folder: the next run opens with the default size.
+    }
+  });
   if (podpathSession !== null) forwardSessionEvents(podpathSession, window.webContents);
   if (devServerUrl !== undefined) void window.loadURL(devServerUrl);
   else void window.loadFile(rendererIndex);
@@ -52,8 +80,38 @@ function createWindow(): void {
 async function openLaunchFiles(argv: readonly string[], cwd: string): Promise<void> {
   if (podpathSession === null) return;
   const files = launchFiles(userArguments(argv, app.isPackaged), cwd);
-  if (files.cluster !== null) await podpathSession.openSnapshot(files.cluster);
-  if (files.captures.length > 0) await podpathSession.openCaptures(files.captures);
+  if (files.cluster !== null) await podpathSession.call('openSnapshot', [files.cluster]);
+  if (files.captures.length > 0) await podpathSession.call('openCaptures', [files.captures]);
+}
+
+function focusedContents(): Electron.WebContents | undefined {
+  return (BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0])?.webContents;
+}
+
+/** The menu, rebuilt whenever the recent list changes (and the OS's recent documents told). */
+function keepMenu(host: SessionHost): void {
+  let shown: string | null = null;
+  const update = (state: SessionState): void => {
+    const recent = state.recent ?? [];
+    const key = JSON.stringify(recent);
+    if (key === shown) return;
+    if (shown !== null && recent[0] !== undefined) app.addRecentDocument(recent[0]);
+    shown = key;
+    installMenu(
+      {
+        session: host,
+        command: (command) => {
+          const contents = focusedContents();
+          if (contents !== undefined) sendCommand(contents, command);
+        },
+        report: (error) =>
+          console.error(`podpath: ${error instanceof Error ? error.message : String(error)}`),
+      },
+      recent,
+    );
+  };
+  host.subscribe((event) => update(event.session));
+  void (host.call('session', []) as Promise<SessionState>).then(update);
 }
 
 // One instance: a second launch (a double-clicked capture) hands its files to the first.
@@ -66,10 +124,12 @@ app.on('second-instance', (_event, argv, cwd) => {
     window.focus();
   }
 });
-// macOS hands files opened from Finder to the running app this way.
+// macOS hands files opened from Finder to the running app this way (before ready, too).
+const openedBeforeReady: string[] = [];
 app.on('open-file', (event, path) => {
   event.preventDefault();
-  void podpathSession?.openCaptures([path]);
+  if (podpathSession === null) openedBeforeReady.push(path);
+  else void podpathSession.call('openCaptures', [[path]]);
 });
 
 app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
@@ -77,6 +137,7 @@ app.on('web-contents-created', (_event, contents) => lockDownContents(contents))
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
+app.on('will-quit', () => void podpathSession?.close());
 
 void app.whenReady().then(() => {
   const policy =
@@ -86,10 +147,14 @@ void app.whenReady().then(() => {
   });
   // Capture analysis needs no camera, notifications or geolocation.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  podpathSession = new Session({ version: app.getVersion() });
+  podpathSession = startSession({
+    version: app.getVersion(),
+    recentFile: join(app.getPath('userData'), 'recent.json'),
+  });
   registerIpcHandlers(podpathSession, isOwnPage);
-  installMenu(podpathSession);
+  keepMenu(podpathSession);
   void openLaunchFiles(process.argv, process.cwd());
+  if (openedBeforeReady.length > 0) void podpathSession.call('openCaptures', [openedBeforeReady.splice(0)]);
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

@@ -1,7 +1,9 @@
 // The handler table behind src/api: what the app's window and `podpath serve` both answer.
 // One Session holds the open captures and the snapshot; Electron IPC (src/main/ipc.ts) and the
 // HTTP server (src/server/) validate a request's arguments, then call the method of that name.
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   ApiMethod,
@@ -66,7 +68,15 @@ export interface SessionOptions {
   demoDir?: string;
   /** Bytes read at a time (tests make it small to watch a file being read). */
   chunkSize?: number;
+  /**
+   * A JSON file keeping the files opened recently across runs (the desktop app's userData);
+   * without it the session keeps no list and SessionState.recent is absent.
+   */
+  recentFile?: string;
 }
+
+/** Files the recent list keeps. */
+const MAX_RECENT = 10;
 
 export class Session implements PodpathApi {
   private readonly entries = new Map<string, Entry>();
@@ -79,7 +89,12 @@ export class Session implements PodpathApi {
   /** Bumped by every change (see SessionState.revision). */
   private revision = 0;
 
-  constructor(private readonly options: SessionOptions) {}
+  /** Newest first; null when the host keeps no list (options.recentFile). */
+  private readonly recent: string[] | null;
+
+  constructor(private readonly options: SessionOptions) {
+    this.recent = options.recentFile === undefined ? null : readRecent(options.recentFile);
+  }
 
   /** Hears every session change (at most ~10 a second while files are read); returns the unsubscribe. */
   subscribe(listener: (event: SessionEvent) => void): () => void {
@@ -108,13 +123,23 @@ export class Session implements PodpathApi {
   }
 
   openCaptures(paths: string[]): Promise<SessionState> {
+    this.remember(paths);
+    return this.openFiles(paths);
+  }
+
+  private openFiles(paths: string[]): Promise<SessionState> {
     for (const path of paths) this.open(path);
     this.renameDuplicates();
     this.emitSoon(0);
     return this.session();
   }
 
-  async openSnapshot(path: string): Promise<SessionState> {
+  openSnapshot(path: string): Promise<SessionState> {
+    this.remember([path]);
+    return this.loadSnapshot(path);
+  }
+
+  private async loadSnapshot(path: string): Promise<SessionState> {
     try {
       const snapshot = await loadClusterSnapshot(path);
       this.cluster = new ClusterIndex(snapshot);
@@ -133,8 +158,9 @@ export class Session implements PodpathApi {
 
   async openDemo(): Promise<SessionState> {
     const dir = this.options.demoDir ?? DEMO_DIR;
-    await this.openSnapshot(join(dir, 'snapshot.json'));
-    return this.openCaptures(DEMO_FILES.map((f) => join(dir, f)));
+    // Not remembered as recent: the demo has its own button and menu item.
+    await this.loadSnapshot(join(dir, 'snapshot.json'));
+    return this.openFiles(DEMO_FILES.map((f) => join(dir, f)));
   }
 
   async closeCapture(id: string): Promise<SessionState> {
@@ -410,6 +436,18 @@ export class Session implements PodpathApi {
     return entry.rows ?? [];
   }
 
+  /** Puts paths first in the recent list, and keeps the list for the next run. */
+  private remember(paths: readonly string[]): void {
+    const file = this.options.recentFile;
+    if (this.recent === null || file === undefined) return;
+    const list = [...paths, ...this.recent.filter((p) => !paths.includes(p))].slice(0, MAX_RECENT);
+    this.recent.splice(0, this.recent.length, ...list);
+    // Best effort: a read-only profile folder loses the list, not the files being opened.
+    void mkdir(dirname(file), { recursive: true })
+      .then(() => writeFile(file, JSON.stringify(list)))
+      .catch(() => undefined);
+  }
+
   /** Captures with one base name are told apart by their paths. */
   private renameDuplicates(): void {
     const all = [...this.entries.values()].map((e) => e.info);
@@ -434,6 +472,7 @@ export class Session implements PodpathApi {
             }
           : null,
       errors: [...this.errors],
+      ...(this.recent !== null ? { recent: [...this.recent] } : {}),
     };
   }
 
@@ -449,6 +488,17 @@ export class Session implements PodpathApi {
       const event: SessionEvent = { type: 'session', session: this.state() };
       for (const listener of this.listeners) listener(event);
     }, delay);
+  }
+}
+
+/** The recent list kept in `file`; empty when it is missing or not a list of paths. */
+function readRecent(file: string): string[] {
+  try {
+    const list: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!Array.isArray(list)) return [];
+    return list.filter((p): p is string => typeof p === 'string' && p.length > 0).slice(0, MAX_RECENT);
+  } catch {
+    return [];
   }
 }
 

@@ -4,14 +4,16 @@
 // site that rebinds its DNS to 127.0.0.1 gets nothing). Requests go to the same handler table as
 // Electron's IPC, after the same argument checks.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, extname, join, normalize, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { CONTENT_SECURITY_POLICY } from '../api/csp.js';
 import { API_METHODS, ApiInputError, type ApiMethod } from '../api/index.js';
-import type { Session } from '../node/session.js';
+import type { SessionHost } from '../node/session-host.js';
 
 /** The page's Content-Security-Policy, as the Electron shell sends it, and no framing by other pages. */
 export const WEB_CONTENT_SECURITY_POLICY = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
@@ -31,13 +33,16 @@ const TYPES: Record<string, string> = {
 };
 
 export interface ServeOptions {
-  session: Session;
+  /** The session the API calls go to (src/node/session-host.ts). */
+  session: Pick<SessionHost, 'call' | 'subscribe'>;
   /** The built page (out/renderer); without it the server answers the API and a note. */
   staticDir: string;
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Fixed only by tests; otherwise 32 random bytes a run. */
   token?: string;
+  /** Where files dropped on the page are kept while the server runs (default: a new temp folder). */
+  uploadDir?: string;
 }
 
 export interface RunningServer {
@@ -86,6 +91,19 @@ function send(response: ServerResponse, status: number, type: string, body: stri
 
 const sendJson = (response: ServerResponse, status: number, value: unknown): void =>
   send(response, status, 'application/json; charset=utf-8', JSON.stringify(value));
+
+/** A snapshot is JSON or YAML; anything else dropped on the page is taken for a capture. */
+const SNAPSHOT_NAME = /\.(json|ya?ml)$/i;
+
+/** The base name a dropped file is kept under: no folders, no control characters, not too long. */
+export function uploadName(given: string | null): string {
+  const name = [...basename((given ?? '').replace(/\\/g, '/'))]
+    .map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? '_' : c))
+    .join('')
+    .slice(-200);
+  if (name === '' || name === '.' || name === '..') throw new ApiInputError('upload: the file needs a name');
+  return name;
+}
 
 async function readBody(request: IncomingMessage): Promise<string> {
   let size = 0;
@@ -145,6 +163,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return;
     }
     if (url.pathname === '/api/events' && request.method === 'GET') return events(response);
+    if (url.pathname === '/api/upload') return upload(request, response, url.searchParams.get('name'));
     if (url.pathname.startsWith('/api/')) return api(request, response, url.pathname.slice(5));
     if (request.method !== 'GET') {
       send(response, 405, 'text/plain; charset=utf-8', 'podpath: only GET here\n');
@@ -153,16 +172,59 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return page(response, url.pathname);
   }
 
-  async function api(request: IncomingMessage, response: ServerResponse, name: string): Promise<void> {
+  /** Refuses what is not a POST from this server's own page; says whether to go on. */
+  function ownPost(request: IncomingMessage, response: ServerResponse): boolean {
     if (request.method !== 'POST') {
       sendJson(response, 405, { ok: false, error: 'API calls are POSTs' });
-      return;
+      return false;
     }
     const origin = request.headers.origin;
     if (origin !== undefined && !hosts().some((h) => origin === `http://${h}`)) {
       sendJson(response, 403, { ok: false, error: `refused a call from ${origin}` });
-      return;
+      return false;
     }
+    return true;
+  }
+
+  let uploads: Promise<string> | null = null;
+  let uploadCount = 0;
+
+  /**
+   * A file dropped on the page: a browser cannot tell us its path, so its bytes come in the body
+   * and are kept on disk (streamed: a capture may be gigabytes) until the server stops, then
+   * opened like a file named on the command line.
+   */
+  async function upload(
+    request: IncomingMessage,
+    response: ServerResponse,
+    given: string | null,
+  ): Promise<void> {
+    if (!ownPost(request, response)) return;
+    try {
+      const name = uploadName(given);
+      uploads ??=
+        options.uploadDir !== undefined
+          ? mkdir(options.uploadDir, { recursive: true }).then(() => options.uploadDir!)
+          : mkdtemp(join(tmpdir(), 'podpath-upload-'));
+      // One folder per upload: two drops of files with one name both stay.
+      const dir = join(await uploads, String(++uploadCount));
+      await mkdir(dir);
+      const path = join(dir, name);
+      await pipeline(request, createWriteStream(path));
+      const value = await session.call(SNAPSHOT_NAME.test(name) ? 'openSnapshot' : 'openCaptures', [
+        SNAPSHOT_NAME.test(name) ? path : [path],
+      ]);
+      sendJson(response, 200, { ok: true, value });
+    } catch (error) {
+      sendJson(response, error instanceof ApiInputError ? 400 : 500, {
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  async function api(request: IncomingMessage, response: ServerResponse, name: string): Promise<void> {
+    if (!ownPost(request, response)) return;
     if (!(API_METHODS as string[]).includes(name)) {
       sendJson(response, 404, { ok: false, error: `no API method '${name}'` });
       return;
@@ -194,7 +256,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       'X-Content-Type-Options': 'nosniff',
     });
     const write = (value: unknown): void => void response.write(`data: ${JSON.stringify(value)}\n\n`);
-    write({ type: 'session', session: await session.session() });
+    write({ type: 'session', session: await session.call('session', []) });
     const unsubscribe = session.subscribe(write);
     response.on('close', unsubscribe);
   }
@@ -221,10 +283,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      // Dropped files live as long as the server; a folder the caller named is the caller's.
+      if (uploads !== null && options.uploadDir === undefined)
+        await rm(await uploads, { recursive: true, force: true });
+    },
   };
 }
