@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { request as httpRequest } from 'node:http';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SessionEvent, type SessionState, validateArguments, ApiInputError } from '../src/api/index.js';
 import { DEMO_DIR, Session } from '../src/node/session.js';
-import { type RunningServer, startServer, tokenMatches } from '../src/server/index.js';
+import { type RunningServer, startServer, tokenMatches, uploadName } from '../src/server/index.js';
 import { CaptureAnalysis, ChartAggregator } from '../src/core/analysis/index.js';
 import { pcapLayout } from './support/capture-bytes.js';
 import { FIXTURES, ROOT } from './support/files.js';
@@ -325,7 +325,7 @@ function raw(
   path: string,
   headers: Record<string, string>,
   method = 'GET',
-  body?: string,
+  body?: string | Buffer,
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method, headers }, (res) => {
@@ -456,6 +456,105 @@ describe('podpath serve guards its API', () => {
     await done;
     expect(received[0].session.captures).toEqual([]);
     expect(received.at(-1)?.session.captures[0].summary?.packets).toBe(103);
+  });
+});
+
+describe('podpath serve takes files dropped on the page', () => {
+  let server: RunningServer;
+  const uploads = mkdtempSync(join(tmpdir(), 'podpath-uploads-'));
+  const session = new Session({ version: 'drop' });
+  beforeAll(async () => {
+    server = await startServer({ session, staticDir: join(ROOT, 'no-page-here'), uploadDir: uploads });
+  });
+  afterAll(() => server.close());
+  const upload = (name: string, body: Buffer, headers: Record<string, string> = {}) =>
+    raw(
+      server.port,
+      `/api/upload?name=${encodeURIComponent(name)}`,
+      { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${server.token}`, ...headers },
+      'POST',
+      body,
+    );
+
+  it('keeps a base name only, never a path or control characters', () => {
+    expect(uploadName('client.pcap')).toBe('client.pcap');
+    expect(uploadName('../../etc/passwd')).toBe('passwd');
+    expect(uploadName('C:\\captures\\node1.pcap')).toBe('node1.pcap');
+    expect(uploadName('a\nb.pcap')).toBe('a_b.pcap');
+    for (const bad of [null, '', '..', '.']) expect(() => uploadName(bad)).toThrow(ApiInputError);
+  });
+
+  it('stores the bytes, opens them as a capture or a snapshot, and refuses strangers', async () => {
+    const snapshot = await upload('snapshot.json', readFileSync(join(DEMO_DIR, 'snapshot.json')));
+    expect(snapshot.status).toBe(200);
+    expect(JSON.parse(snapshot.body).value.cluster).toMatchObject({ nodes: 2, pods: 4, services: 2 });
+    const bytes = readFileSync(join(DEMO_DIR, 'client.pcap'));
+    const reply = await upload('../client.pcap', bytes);
+    expect(reply.status).toBe(200);
+    const opened = (JSON.parse(reply.body) as { value: SessionState }).value.captures[0];
+    expect(opened.name).toBe('client.pcap');
+    expect(opened.path.startsWith(uploads)).toBe(true);
+    expect(readFileSync(opened.path).equals(bytes)).toBe(true);
+    const state = await session.settled();
+    expect(state.captures[0].summary?.packets).toBe(103);
+    expect(state.captures[0].progress.flows).toBe(14);
+    // The same guard as every API call: token, Origin, POST.
+    expect((await upload('x.pcap', bytes, { Authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await upload('x.pcap', bytes, { Origin: 'http://evil.example' })).status).toBe(403);
+    expect((await upload('', bytes)).status).toBe(400);
+    expect(readdirSync(uploads).length).toBe(2);
+  });
+
+  it('removes the files it kept when it stops (in its own temp folder)', async () => {
+    const own = await startServer({ session: new Session({ version: 'drop' }), staticDir: ROOT });
+    const reply = await raw(
+      own.port,
+      '/api/upload?name=client.pcap',
+      { Host: `127.0.0.1:${own.port}`, Authorization: `Bearer ${own.token}` },
+      'POST',
+      readFileSync(join(DEMO_DIR, 'client.pcap')),
+    );
+    const path = (JSON.parse(reply.body) as { value: SessionState }).value.captures[0].path;
+    expect(existsSync(path)).toBe(true);
+    await own.close();
+    expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('the session on its own thread (the app and podpath serve)', () => {
+  it('answers the same calls from a worker thread, passes its events on, and keeps input errors apart', async () => {
+    // The compiled host (npm test builds dist/ first): under the test runner's TypeScript the
+    // worker script is not there and the session would run in this thread.
+    const { startSession } = (await import(
+      join(ROOT, 'dist/node/session-host.js')
+    )) as typeof import('../src/node/session-host.js');
+    const host = startSession({ version: 'threaded' });
+    const local = new Session({ version: 'local' });
+    try {
+      expect(host.threaded).toBe(true);
+      const events: SessionState[] = [];
+      host.subscribe((e) => events.push(e.session));
+      await host.call('openDemo', []);
+      await local.openDemo();
+      await local.settled();
+      for (let i = 0; i < 200 && !events.at(-1)?.captures.every((c) => c.state === 'done'); i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(events.at(-1)?.captures.map((c) => c.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
+      const query = {
+        offset: 0,
+        limit: 100,
+        filter: 'svc:default/web',
+        sort: { key: 'bytes', descending: true },
+      };
+      expect(await host.call('flows', [query])).toEqual(await local.flows(query as never));
+      const error = await host.call('flows', [{ offset: -1, limit: 1 }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).name).toBe('ApiInputError');
+      await expect(host.call('charts', ['c99'])).rejects.toThrow("no open capture 'c99'");
+    } finally {
+      await host.close();
+    }
+    await expect(host.call('version', [])).rejects.toThrow('the session is closed');
   });
 });
 

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionState } from '../api/index.js';
-import { getApi } from './api.js';
+import { getApi, openLocalFiles, SNAPSHOT_NAME } from './api.js';
+import { runCommand } from './commands.js';
 import { CompareView } from './CompareView.js';
 import { FlowsView } from './FlowsView.js';
 import { LANGUAGES, setLanguage } from './i18n.js';
@@ -12,9 +13,6 @@ import { WelcomeView } from './WelcomeView.js';
 
 type Tab = 'overview' | 'flows' | 'path' | 'compare';
 const TABS: Tab[] = ['overview', 'flows', 'path', 'compare'];
-
-/** A snapshot is JSON or YAML (or a folder of them); anything else is taken for a capture. */
-const SNAPSHOT = /\.(json|ya?ml)$/i;
 
 function OpenByPath({
   onCapture,
@@ -32,7 +30,7 @@ function OpenByPath({
         e.preventDefault();
         const p = path.trim();
         if (p === '') return;
-        if (SNAPSHOT.test(p)) onSnapshot(p);
+        if (SNAPSHOT_NAME.test(p)) onSnapshot(p);
         else onCapture(p);
         setPath('');
       }}
@@ -64,7 +62,10 @@ export function App(): React.JSX.Element {
   useEffect(() => {
     let live = true;
     api.session().then((s) => live && setSession((old) => newer(old, s)), report);
-    const stop = api.onEvent((event) => setSession((old) => newer(old, event.session)));
+    const stop = api.onEvent((event) => {
+      if (event.type === 'session') setSession((old) => newer(old, event.session));
+      else if (!runCommand(event.command)) setProblem(t('commands.unavailable'));
+    });
     return () => {
       live = false;
       stop();
@@ -85,9 +86,59 @@ export function App(): React.JSX.Element {
   );
 
   function open(paths: string[]): void {
-    rememberFiles(paths);
+    // The desktop app's session keeps the recent list itself (SessionState.recent).
+    if (session.recent === undefined) rememberFiles(paths);
     void run(api.openCaptures(paths));
   }
+
+  const [upload, setUpload] = useState<{ name: string; sent: number; total: number } | null>(null);
+  const openFiles = useCallback((files: File[]) => {
+    if (files.length === 0) return;
+    void run(
+      openLocalFiles(files, (name, sent, total) => setUpload({ name, sent, total })).finally(() =>
+        setUpload(null),
+      ),
+    );
+  }, []);
+
+  // Files dropped anywhere on the window open (the browser must not navigate to them).
+  const [dragging, setDragging] = useState(false);
+  useEffect(() => {
+    let depth = 0;
+    const hasFiles = (e: DragEvent): boolean => e.dataTransfer?.types.includes('Files') ?? false;
+    const enter = (e: DragEvent): void => {
+      if (!hasFiles(e)) return;
+      depth++;
+      setDragging(true);
+    };
+    const leave = (e: DragEvent): void => {
+      if (!hasFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setDragging(false);
+    };
+    const over = (e: DragEvent): void => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    };
+    const drop = (e: DragEvent): void => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      setDragging(false);
+      openFiles([...(e.dataTransfer?.files ?? [])]);
+    };
+    window.addEventListener('dragenter', enter);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragenter', enter);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, [openFiles]);
 
   // Ctrl/Cmd+1 to 4 switch views.
   useEffect(() => {
@@ -156,11 +207,27 @@ export function App(): React.JSX.Element {
           </ul>
         </section>
       )}
+      {upload !== null && (
+        <p className="upload" role="status">
+          <progress max={upload.total} value={upload.sent} />{' '}
+          {t('upload.progress', {
+            name: upload.name,
+            percent: upload.total > 0 ? Math.floor((100 * upload.sent) / upload.total) : 0,
+          })}
+        </p>
+      )}
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <p>{t('drop.hint')}</p>
+        </div>
+      )}
       <main>
         {!hasCaptures ? (
           <WelcomeView
+            recent={session.recent}
             onDemo={() => run(api.openDemo())}
             onOpen={(paths) => open(paths)}
+            onFiles={openFiles}
             onSnapshot={(path) => run(api.openSnapshot(path))}
           />
         ) : tab === 'overview' ? (

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   Area,
@@ -15,6 +15,9 @@ import {
 } from 'recharts';
 import type { ChartsView, OpenedCapture } from '../api/index.js';
 import { getApi } from './api.js';
+import { useCommand } from './commands.js';
+import { saveBlob } from './download.js';
+import { elementToPng, pngName } from './png.js';
 
 const COLORS: Record<string, string> = {
   none: '#64748b',
@@ -27,10 +30,36 @@ const COLORS: Record<string, string> = {
 /** The Ethernet MTU most underlays have: the histogram marks where tunnelled packets stop fitting. */
 const UNDERLAY_MTU = 1500;
 
-function Chart({ title, children }: { title: string; children: React.ReactElement }): React.JSX.Element {
+/** Saves `element` as a PNG named after `title`. */
+function savePicture(element: HTMLElement | null, title: string, onError: (error: unknown) => void): void {
+  if (element === null) return;
+  elementToPng(element).then((png) => saveBlob(pngName(title), png), onError);
+}
+
+function Chart({
+  title,
+  children,
+  onError,
+}: {
+  title: string;
+  children: React.ReactElement;
+  onError: (error: unknown) => void;
+}): React.JSX.Element {
+  const { t } = useTranslation();
+  const figure = useRef<HTMLElement>(null);
   return (
-    <figure className="chart">
-      <figcaption>{title}</figcaption>
+    <figure className="chart" ref={figure}>
+      <figcaption>
+        <span className="chart-title">{title}</span>
+        <button
+          className="link png"
+          title={t('image.save')}
+          aria-label={t('image.saveChart', { title })}
+          onClick={() => savePicture(figure.current, title, onError)}
+        >
+          PNG
+        </button>
+      </figcaption>
       <ResponsiveContainer width="100%" height={200}>
         {children}
       </ResponsiveContainer>
@@ -51,6 +80,10 @@ export function ChartsPanel({
   const [id, setId] = useState(ready[0]?.id ?? '');
   const [charts, setCharts] = useState<ChartsView | null>(null);
   const current = ready.some((c) => c.id === id) ? id : (ready[0]?.id ?? '');
+  const panel = useRef<HTMLElement>(null);
+  const name = ready.find((c) => c.id === current)?.name ?? '';
+  // File > Export > Chart as PNG on the overview: every chart of the capture shown, in one picture.
+  useCommand('export-image', () => savePicture(panel.current, `charts ${name}`, onError));
 
   useEffect(() => {
     if (current === '') return;
@@ -80,7 +113,7 @@ export function ChartsPanel({
     packets: charts.sizes.find((b) => b.from === i * 100)?.packets ?? 0,
   }));
   return (
-    <section className="charts" aria-label={t('charts.heading')}>
+    <section className="charts" aria-label={t('charts.heading')} ref={panel}>
       <header>
         <h2>{t('charts.heading')}</h2>
         <select aria-label={t('charts.capture')} value={current} onChange={(e) => setId(e.target.value)}>
@@ -92,7 +125,7 @@ export function ChartsPanel({
         </select>
       </header>
       <div className="chart-grid">
-        <Chart title={t('charts.overTime', { seconds: charts.bucketSeconds })}>
+        <Chart onError={onError} title={t('charts.overTime', { seconds: charts.bucketSeconds })}>
           <AreaChart data={series}>
             <CartesianGrid strokeDasharray="3 3" opacity={0.3} />
             <XAxis dataKey="t" fontSize={11} />
@@ -113,7 +146,7 @@ export function ChartsPanel({
             ))}
           </AreaChart>
         </Chart>
-        <Chart title={t('charts.protocols')}>
+        <Chart onError={onError} title={t('charts.protocols')}>
           <BarChart data={protocols}>
             <XAxis dataKey="name" fontSize={11} />
             <YAxis fontSize={11} />
@@ -121,7 +154,7 @@ export function ChartsPanel({
             <Bar isAnimationActive={false} dataKey="packets" fill="#0e7490" name={t('flows.packets')} />
           </BarChart>
         </Chart>
-        <Chart title={t('charts.sizes')}>
+        <Chart onError={onError} title={t('charts.sizes')}>
           <BarChart data={sizes}>
             <XAxis dataKey="from" fontSize={11} />
             <YAxis fontSize={11} />
@@ -136,7 +169,7 @@ export function ChartsPanel({
             )}
           </BarChart>
         </Chart>
-        <Chart title={t('charts.topPods')}>
+        <Chart onError={onError} title={t('charts.topPods')}>
           <BarChart data={charts.topPods} layout="vertical">
             <XAxis type="number" fontSize={11} />
             <YAxis type="category" dataKey="name" width={200} fontSize={10} />
@@ -145,7 +178,7 @@ export function ChartsPanel({
           </BarChart>
         </Chart>
         {charts.topServices.length > 0 && (
-          <Chart title={t('charts.topServices')}>
+          <Chart onError={onError} title={t('charts.topServices')}>
             <BarChart data={charts.topServices} layout="vertical">
               <XAxis type="number" fontSize={11} />
               <YAxis type="category" dataKey="name" width={200} fontSize={10} />

@@ -4,7 +4,9 @@ import type { FlowRow, FlowSortKey, SessionState } from '../api/index.js';
 import { endpointAddress } from '../core/analysis/endpoint-text.js';
 import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
 import { getApi } from './api.js';
-import { PacketsPanel } from './PacketsPanel.js';
+import { useCommand } from './commands.js';
+import { saveText } from './download.js';
+import { PacketsPanel, saveFlowPcap } from './PacketsPanel.js';
 import { useShowNames } from './prefs.js';
 
 const ROW_HEIGHT = 30;
@@ -77,15 +79,6 @@ function toCsv(rows: FlowRow[]): string {
       .join(',');
   });
   return [header.join(','), ...lines].join('\n') + '\n';
-}
-
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 function TunnelBadge({ list }: { list: Encapsulation[] }): React.JSX.Element | null {
@@ -247,9 +240,9 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
         const page = await api.flows({ offset, limit: 5000, filter, sort });
         all.push(...page.rows);
       }
-      if (format === 'csv') download('podpath-flows.csv', 'text/csv', toCsv(all));
+      if (format === 'csv') saveText('podpath-flows.csv', 'text/csv', toCsv(all));
       else
-        download(
+        saveText(
           'podpath-flows.json',
           'application/json',
           JSON.stringify({ schema: 'podpath.flows/v1', filter, flows: all }, null, 1),
@@ -258,6 +251,16 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
       onError(error);
     }
   }
+
+  // File > Export in the desktop app.
+  useCommand('export-flows-csv', () => void exportAs('csv'));
+  useCommand('export-flows-json', () => void exportAs('json'));
+  useCommand('export-packets', () => {
+    // The flow whose packets are open, else the selected row's.
+    const id = openFlow ?? pages.get(Math.floor(selected / PAGE))?.[selected % PAGE]?.id;
+    if (id === undefined) onError(new Error(t('flows.selectFirst')));
+    else saveFlowPcap(id).catch(onError);
+  });
 
   const rows: { index: number; row: FlowRow | undefined }[] = [];
   for (let i = first; i < Math.min(total, first + visible); i++)

@@ -1,3 +1,4 @@
+import type { i18n as I18n, TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { OpenedCapture, SessionState } from '../api/index.js';
 import { ChartsPanel } from './ChartsPanel.js';
@@ -9,12 +10,29 @@ interface Props {
   onError: (error: unknown) => void;
 }
 
+/**
+ * A sentence the engine wrote, worded from the catalog's "evidence" or "warning" section when
+ * it came with a code the catalog knows; else the engine's English. Values go in `replace`, so
+ * none of them can be taken for an option of t() (count, context...).
+ */
+function engineText(
+  t: TFunction,
+  i18n: I18n,
+  section: 'evidence' | 'warning',
+  english: string,
+  fact: { code?: string; params?: Record<string, string | number> } | undefined,
+): string {
+  if (fact?.code === undefined) return english;
+  const key = `${section}.${fact.code}`;
+  return i18n.exists(key) ? t(key, { replace: fact.params ?? {} }) : english;
+}
+
 function CaptureCard({
   capture,
   onCancel,
   onClose,
 }: { capture: OpenedCapture } & Pick<Props, 'onCancel' | 'onClose'>): React.JSX.Element {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const s = capture.summary;
   const p = capture.progress;
   const percent = p.bytesTotal > 0 ? Math.min(100, Math.floor((p.bytesRead / p.bytesTotal) * 100)) : 0;
@@ -50,7 +68,9 @@ function CaptureCard({
           {s.datapath !== undefined && (
             <div className="datapath">
               <strong>{t('capture.datapath')}</strong> <span className="badge">{s.datapath.kind}</span>
-              <p className="evidence">{s.datapath.evidence[0]}</p>
+              <p className="evidence">
+                {engineText(t, i18n, 'evidence', s.datapath.evidence[0], s.datapath.facts[0])}
+              </p>
             </div>
           )}
           <div className="warnings">
@@ -62,7 +82,8 @@ function CaptureCard({
                 <ul>
                   {s.warnings.map((w, i) => (
                     <li key={i}>
-                      {t('capture.atByte', { offset: w.offset })}: {w.message}
+                      {t('capture.atByte', { offset: w.offset })}:{' '}
+                      {engineText(t, i18n, 'warning', w.message, w)}
                     </li>
                   ))}
                 </ul>

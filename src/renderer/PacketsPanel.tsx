@@ -2,6 +2,14 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PacketPage, PacketRow } from '../api/index.js';
 import { getApi } from './api.js';
+import { saveBlob } from './download.js';
+
+/** Saves a flow's packets as a pcap file Wireshark opens. */
+export async function saveFlowPcap(flowId: string): Promise<void> {
+  const file = await getApi().exportPackets(flowId);
+  const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+  saveBlob(file.name, new Blob([bytes], { type: 'application/vnd.tcpdump.pcap' }));
+}
 
 const PAGE = 500;
 
@@ -88,19 +96,8 @@ export function PacketsPanel({
   }, [onClose]);
 
   /** The flow's packets as a pcap file, for Wireshark. */
-  async function savePcap(): Promise<void> {
-    try {
-      const file = await getApi().exportPackets(flowId);
-      const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
-      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/vnd.tcpdump.pcap' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = file.name;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
-    } catch (error) {
-      onError(error);
-    }
+  function savePcap(): void {
+    saveFlowPcap(flowId).catch(onError);
   }
 
   const packet = page?.packets[selected];

@@ -1,10 +1,13 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionState } from '../api/index.js';
 import { endpointAddress } from '../core/analysis/endpoint-text.js';
 import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
 import type { TraceConnection, TraceDocument, TraceHop } from '../core/trace/index.js';
 import { getApi } from './api.js';
+import { useCommand } from './commands.js';
+import { saveBlob } from './download.js';
+import { elementToPng, pngName } from './png.js';
 import { RewriteText } from './RewriteText.js';
 
 interface Props {
@@ -126,6 +129,14 @@ export function PathView({ session, onError }: Props): React.JSX.Element {
   const [selected, setSelected] = useState(0);
   const ids = session.captures.filter((c) => c.state === 'done' || c.state === 'cancelled').map((c) => c.id);
   const key = ids.join(',');
+  const detail = useRef<HTMLDivElement>(null);
+  const connection = doc?.connections[Math.min(selected, doc.connections.length - 1)];
+  function savePicture(): void {
+    if (detail.current === null || connection === undefined) return;
+    const words = `path ${connection.protocol} ${who(connection.hops[0].src)} ${who(connection.hops[0].dst)}`;
+    elementToPng(detail.current).then((png) => saveBlob(pngName(words), png), onError);
+  }
+  useCommand('export-image', savePicture);
 
   useEffect(() => {
     if (ids.length === 0) return;
@@ -165,9 +176,17 @@ export function PathView({ session, onError }: Props): React.JSX.Element {
           </li>
         ))}
       </ul>
-      <div className="path-detail">
+      <div className="path-detail" ref={detail}>
         <h2>
           {c.protocol} {who(c.hops[0].src)} → {who(c.hops[0].dst)}
+          <button
+            className="link png"
+            title={t('image.save')}
+            aria-label={t('image.savePath')}
+            onClick={savePicture}
+          >
+            PNG
+          </button>
         </h2>
         <p className="muted">
           {c.service ? `${t('path.service', { name: c.service })} · ` : ''}

@@ -1,19 +1,63 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { recentFiles } from './prefs.js';
+import { SNAPSHOT_NAME } from './api.js';
+import { recentFiles, useRecentFiles } from './prefs.js';
 
 interface Props {
+  /** The host's recent list (the desktop app); the page's own when absent. */
+  recent: string[] | undefined;
   onDemo: () => void;
   onOpen: (paths: string[]) => void;
+  /** Files picked in a file chooser (opened by path in the app, uploaded in web mode). */
+  onFiles: (files: File[]) => void;
   onSnapshot: (path: string) => void;
 }
 
-/** Nothing open yet: the demo, or files by path. */
-export function WelcomeView({ onDemo, onOpen, onSnapshot }: Props): React.JSX.Element {
+/** A button that opens the system's file chooser. */
+function ChooseFiles({
+  label,
+  accept,
+  multiple,
+  onFiles,
+}: {
+  label: string;
+  accept: string;
+  multiple: boolean;
+  onFiles: (files: File[]) => void;
+}): React.JSX.Element {
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button onClick={() => input.current?.click()}>{label}</button>
+      <input
+        ref={input}
+        type="file"
+        className="hidden-input"
+        accept={accept}
+        multiple={multiple}
+        aria-label={label}
+        onChange={(e) => {
+          onFiles([...(e.target.files ?? [])]);
+          e.target.value = '';
+        }}
+      />
+    </>
+  );
+}
+
+/** Nothing open yet: the demo, files from a chooser or by path, and recent files. */
+export function WelcomeView({
+  recent: hostRecent,
+  onDemo,
+  onOpen,
+  onFiles,
+  onSnapshot,
+}: Props): React.JSX.Element {
   const { t } = useTranslation();
   const [capture, setCapture] = useState('');
   const [snapshot, setSnapshot] = useState('');
-  const recent = recentFiles();
+  useRecentFiles();
+  const recent = hostRecent ?? recentFiles();
   return (
     <section className="welcome">
       <h2>{t('welcome.heading')}</h2>
@@ -23,6 +67,21 @@ export function WelcomeView({ onDemo, onOpen, onSnapshot }: Props): React.JSX.El
           {t('welcome.demo')}
         </button>
         <span className="hint">{t('welcome.demoHint')}</span>
+      </div>
+      <div className="choose">
+        <ChooseFiles
+          label={t('welcome.chooseCaptures')}
+          accept=".pcap,.pcapng,.cap,.gz"
+          multiple
+          onFiles={onFiles}
+        />
+        <ChooseFiles
+          label={t('welcome.chooseSnapshot')}
+          accept=".json,.yaml,.yml"
+          multiple={false}
+          onFiles={onFiles}
+        />
+        <span className="hint">{t('welcome.dropHint')}</span>
       </div>
       <form
         className="path-form"
@@ -62,7 +121,11 @@ export function WelcomeView({ onDemo, onOpen, onSnapshot }: Props): React.JSX.El
           <ul>
             {recent.map((path) => (
               <li key={path}>
-                <button className="link" onClick={() => onOpen([path])} title={path}>
+                <button
+                  className="link"
+                  onClick={() => (SNAPSHOT_NAME.test(path) ? onSnapshot(path) : onOpen([path]))}
+                  title={path}
+                >
                   {path}
                 </button>
               </li>

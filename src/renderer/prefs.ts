@@ -30,6 +30,11 @@ export function useShowNames(): boolean {
   return useSyncExternalStore(subscribe, showNames);
 }
 
+/** Re-renders when the page's recent list changes. */
+export function useRecentFiles(): string | null {
+  return useSyncExternalStore(subscribe, () => localStorage.getItem(RECENT_KEY));
+}
+
 export function recentFiles(): string[] {
   try {
     const list: unknown = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]');

@@ -8,6 +8,7 @@ import { type RunningServer, startServer } from '../../src/server/index.js';
 import en from '../../src/renderer/locales/en.json' with { type: 'json' };
 import ko from '../../src/renderer/locales/ko.json' with { type: 'json' };
 import { ROOT } from '../support/files.js';
+import { pngFacts } from '../support/png.js';
 
 /*
  * The app's page in Debian's Chromium against web mode (`npm run test:e2e`, after `npm run build`
@@ -118,13 +119,21 @@ for (const { code, locale, catalog } of LANGUAGES) {
         .locator('figure')
         .first()
         .waitFor();
-      expect(await page.locator('.chart figcaption').allTextContents()).toEqual(
+      expect(await page.locator('.chart figcaption .chart-title').allTextContents()).toEqual(
         expect.arrayContaining([m('charts.protocols'), m('charts.topPods')]),
       );
       expect(await page.locator('.cluster-line').textContent()).toBe(
         m('cluster.loaded', { source: 'clusterip/snapshot.json', nodes: 2, pods: 4, services: 2 }),
       );
       await shot(page, 'overview');
+      const [png] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: m('image.saveChart', { title: m('charts.protocols') }) }).click(),
+      ]);
+      await png.saveAs(join(SHOTS, `chart-export-${code}.png`));
+      const facts = pngFacts(readFileSync(await png.path()));
+      expect(facts.width).toBeGreaterThan(300);
+      expect(facts.distinctBytes).toBeGreaterThan(50);
       await page.context().close();
     });
 
@@ -237,6 +246,25 @@ for (const { code, locale, catalog } of LANGUAGES) {
         [m('change.dnat'), m('change.encap'), m('change.routed')].join(' + '),
       );
       await shot(page, 'path');
+      // The diagram as a PNG: twice its CSS size, and a drawing, not a blank.
+      // Everything of the diagram, hops scrolled out of view too.
+      const box = await page.locator('.path-detail').evaluate((detail) => {
+        const path = detail.querySelector('.path')!;
+        return {
+          w: path.scrollWidth,
+          h: path.getBoundingClientRect().bottom - detail.getBoundingClientRect().top,
+        };
+      });
+      const [png] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: m('image.savePath') }).click(),
+      ]);
+      expect(png.suggestedFilename()).toMatch(/^podpath-path-tcp-.*\.png$/);
+      await png.saveAs(join(SHOTS, `path-export-${code}.png`));
+      const facts = pngFacts(readFileSync(await png.path()));
+      expect(facts.width).toBeGreaterThanOrEqual(2 * box.w);
+      expect(facts.height).toBeGreaterThanOrEqual(2 * box.h);
+      expect(facts.distinctBytes).toBeGreaterThan(100);
       await page.context().close();
     });
 
@@ -264,6 +292,46 @@ for (const { code, locale, catalog } of LANGUAGES) {
       }
       await shot(page, 'compare');
       await page.context().close();
+    });
+
+    it('opens a snapshot from the file chooser and captures dropped on the window (uploaded in web mode)', async () => {
+      const context = await browser.newContext({ locale, viewport: { width: 1400, height: 860 } });
+      const page = await context.newPage();
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+      });
+      // A server of its own: the other tests' captures stay out of this one's view.
+      const own = await startServer({ session: new Session({ version: 'e2e' }), staticDir: PAGE_DIR });
+      try {
+        await page.goto(own.url);
+        await page.getByRole('heading', { name: m('welcome.heading') }).waitFor();
+        await page
+          .getByLabel(m('welcome.chooseSnapshot'))
+          .setInputFiles(join(ROOT, 'test/fixtures/lab/clusterip/snapshot.json'));
+        await page.locator('.cluster-line', { hasText: 'snapshot.json' }).waitFor();
+        const bytes = readFileSync(join(ROOT, 'test/fixtures/lab/clusterip/client.pcap')).toString('base64');
+        await page.evaluate((base64) => {
+          const file = new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'client.pcap');
+          const data = new DataTransfer();
+          data.items.add(file);
+          for (const type of ['dragenter', 'dragover', 'drop'])
+            document.body.dispatchEvent(
+              new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }),
+            );
+        }, bytes);
+        const card = page.locator('.card.state-done', { hasText: 'client.pcap' });
+        await card.waitFor({ timeout: 20_000 });
+        expect(Number(await card.locator('.counts').getAttribute('data-packets'))).toBe(103);
+        // Named from the snapshot that came through the chooser.
+        await page.getByRole('tab', { name: m('tabs.flows') }).click();
+        expect(await page.locator('.tr .name', { hasText: 'default/client-' }).first().textContent()).toMatch(
+          /^default\/client-/,
+        );
+        await shot(page, 'dropped');
+      } finally {
+        await context.close();
+        await own.close();
+      }
     });
 
     it('shows a readable error for a file that is no capture, a warning for a cut one, and carries on', async () => {
