@@ -46,7 +46,7 @@ function tryInstallElectron() {
   try {
     installScript = require.resolve('electron/install.js');
   } catch {
-    return; // electron is an optional dependency: nothing to install into
+    return; // electron is a devDependency: absent after `npm install --omit=dev`
   }
   spawnSync(process.execPath, [installScript], { cwd: root, stdio: 'ignore', timeout: INSTALL_TIMEOUT_MS });
 }

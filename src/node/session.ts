@@ -42,7 +42,11 @@ import { loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
 import { correlateFiles } from './trace-files.js';
 
 /** The lab's ClusterIP scenario, shipped with the project: the demo. */
-export const DEMO_DIR = fileURLToPath(new URL('../../test/fixtures/lab/clusterip/', import.meta.url));
+// A packaged app keeps them beside its archive (electron-builder.yml asarUnpack).
+export const DEMO_DIR = fileURLToPath(new URL('../../test/fixtures/lab/clusterip/', import.meta.url)).replace(
+  /app\.asar([\\/])/,
+  'app.asar.unpacked$1',
+);
 const DEMO_FILES = ['client.pcap', 'node1-eth0.pcap', 'node2-eth0.pcap', 'web-node1.pcap', 'web-node2.pcap'];
 
 /** Largest pcap an export of one flow's packets makes. */
