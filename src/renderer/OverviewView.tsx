@@ -13,7 +13,8 @@ interface Props {
 /**
  * A sentence the engine wrote, worded from the catalog's "evidence" or "warning" section when
  * it came with a code the catalog knows; else the engine's English. Values go in `replace`, so
- * none of them can be taken for an option of t() (count, context...).
+ * none of them can be taken for an option of t() (count, context...), and as a copy: i18next
+ * writes into it when a template nests another.
  */
 function engineText(
   t: TFunction,
@@ -24,7 +25,7 @@ function engineText(
 ): string {
   if (fact?.code === undefined) return english;
   const key = `${section}.${fact.code}`;
-  return i18n.exists(key) ? t(key, { replace: fact.params ?? {} }) : english;
+  return i18n.exists(key) ? t(key, { replace: { ...fact.params } }) : english;
 }
 
 function CaptureCard({

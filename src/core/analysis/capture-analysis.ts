@@ -7,6 +7,7 @@ import {
 } from '../capture/index.js';
 import { DecodedPacket, DecodeTables, MASK_BITS, MASK_NAMES, Network } from '../decode/index.js';
 import { FlowTable } from '../flow/index.js';
+import { type TextFact, warningText } from '../text/index.js';
 import type { CaptureSummary, CaptureWarning, InterfaceSummary } from './types.js';
 
 export interface AnalysisOptions {
@@ -34,6 +35,8 @@ interface DecodeProblem {
   firstRecord: number;
   firstOffset: number;
   example: string;
+  /** The example as data, when it has a code (a truncated header). */
+  exampleFact: TruncatedFact | null;
 }
 
 /**
@@ -163,6 +166,7 @@ export class CaptureAnalysis {
         firstRecord: r.index,
         firstOffset: r.dataOffset + (stop.offset - r.start),
         example: describeStop(this.packet, r),
+        exampleFact: stopFact(this.packet, r),
       };
       this.problems.push(problem);
     }
@@ -188,34 +192,54 @@ export class CaptureAnalysis {
     }
     // 'loopback' is ours, beyond the names the schema promises: listed only when present.
     if (layers.loopback === 0) delete layers.loopback;
-    const warnings: CaptureWarning[] = reader.issues.map((issue) => ({
-      offset: issue.offset,
-      message: issue.message,
-      record: issue.recordIndex,
-    }));
+    const warnings: CaptureWarning[] = reader.issues.map((issue) => {
+      const warning: CaptureWarning = {
+        offset: issue.offset,
+        message: issue.message,
+        record: issue.recordIndex,
+      };
+      if (issue.code !== undefined) {
+        warning.code = issue.code;
+        warning.params = issue.params ?? {};
+      }
+      return warning;
+    });
     if (reader.issuesDropped > 0) {
+      const params = { dropped: reader.issuesDropped };
       warnings.push({
         offset: 0,
-        message: `${reader.issuesDropped} more warnings like the above were not listed`,
+        message: warningText('moreWarnings', params),
+        code: 'moreWarnings',
+        params,
       });
     }
     for (const problem of this.problems) {
-      warnings.push({
+      const warning: CaptureWarning = {
         offset: problem.firstOffset,
         record: problem.firstRecord,
         message:
           problem.count === 1
             ? problem.example
             : `${problem.count} packets ${problem.reason} at ${problem.layer}; the first: ${problem.example}`,
-      });
+      };
+      const first = problem.exampleFact;
+      if (first !== null) {
+        const many = first.code === 'packetTruncated' ? 'packetsTruncated' : 'packetsTruncatedSnaplen';
+        warning.code = problem.count === 1 ? first.code : many;
+        warning.params = problem.count === 1 ? first.params : { packets: problem.count, ...first.params };
+      }
+      warnings.push(warning);
     }
     const unknownLinkTypes: Record<string, number> = {};
     for (const [linkType, n] of this.unknownLinkTypes) {
       const name = linkTypeName(linkType);
       unknownLinkTypes[name] = n;
+      const params = { packets: n, name, linkType };
       warnings.push({
         offset: 0,
-        message: `${n} packets of link type ${name} (${linkType}), which podpath does not decode`,
+        message: warningText('unknownLinkType', params),
+        code: 'unknownLinkType',
+        params,
       });
     }
     const digits = this.precisionDigits();
@@ -259,13 +283,30 @@ function interfaceSummary(i: InterfaceInfo): InterfaceSummary {
   };
 }
 
+interface TruncatedFact extends TextFact {
+  code: 'packetTruncated' | 'packetTruncatedSnaplen';
+}
+
+/**
+ * A truncated header as data (the code under "warning" and its values), or null for stops
+ * worded only in English (malformed and too-deep stops carry the decoder's own phrase).
+ */
+function stopFact(p: DecodedPacket, r: CaptureRecord): TruncatedFact | null {
+  const s = p.stop;
+  if (s.reason !== 'truncated') return null;
+  const params = { record: r.index, layer: s.layer, at: s.offset - r.start, need: s.need, have: s.have };
+  return s.lengthFrom === 'captured'
+    ? { code: 'packetTruncatedSnaplen', params }
+    : { code: 'packetTruncated', params: { ...params, lengthFrom: s.lengthFrom } };
+}
+
 /** One sentence about where a packet's decode stopped, with packet-relative offsets. */
 export function describeStop(p: DecodedPacket, r: CaptureRecord): string {
+  const truncated = stopFact(p, r);
+  if (truncated !== null) return warningText(truncated.code, truncated.params);
   const s = p.stop;
   const at = s.offset - r.start;
   switch (s.reason) {
-    case 'truncated':
-      return `record ${r.index}: ${s.layer} header cut short at packet byte ${at}: needs ${s.need} bytes, ${s.have} there (limited by ${s.lengthFrom === 'captured' ? 'the captured length (snaplen)' : s.lengthFrom})`;
     case 'malformed':
       return `record ${r.index}: malformed ${s.layer} at packet byte ${at}: ${s.detail} (${s.value})`;
     case 'too-deep':

@@ -2,6 +2,13 @@ import { type InterfaceInfo, LinkType } from '../capture/index.js';
 import type { ClusterIndex, Identity, NodeInfo } from '../cluster/index.js';
 import { formatIp, Tunnel, TUNNEL_NAMES } from '../decode/index.js';
 import { FlowKind, type FlowTable } from '../flow/index.js';
+import {
+  type EvidenceCode,
+  evidenceText,
+  type SeenShape,
+  type TextFact,
+  type TextParams,
+} from '../text/index.js';
 import type { CaptureAnalysis } from './capture-analysis.js';
 
 export type DatapathKind =
@@ -21,6 +28,11 @@ export interface Datapath {
   /** Every kind seen, most packets first, when the capture shows more than one. */
   kinds?: DatapathKind[];
   evidence: string[];
+  /**
+   * The evidence as data, item for item: the key under "evidence" in the UI's catalogs and its
+   * values. `evidence[i]` is the English of `facts[i]`.
+   */
+  facts: TextFact[];
   /** Bytes the tunnel adds in front of the inner IP packet (null: no tunnel seen). */
   overheadBytes: number | null;
   /** The largest inner IP packet seen in the tunnel, and the underlay IP MTU that needs. */
@@ -39,8 +51,20 @@ interface TunnelSeen {
   asymmetric: boolean;
 }
 
+/** A fact of this file's, its code known to be one of EVIDENCE_TEXT's. */
+interface Evidence extends TextFact {
+  code: EvidenceCode;
+}
+
+/** Adds one item of evidence, as data and in English. */
+function say(result: Datapath, code: EvidenceCode, params: TextParams = {}): void {
+  const fact: Evidence = { code, params };
+  result.facts.push(fact);
+  result.evidence.push(evidenceText(fact));
+}
+
 /** What the snapshot's Node objects say about the CNI. */
-function annotatedKind(nodes: NodeInfo[]): { kind: DatapathKind; evidence: string } | null {
+function annotatedKind(nodes: NodeInfo[]): { kind: DatapathKind; fact: Evidence } | null {
   const annotated = (test: (n: NodeInfo) => boolean): string[] => nodes.filter(test).map((n) => n.name);
   const flannel = annotated((n) => n.annotations['flannel.alpha.coreos.com/backend-type'] !== undefined);
   if (flannel.length > 0) {
@@ -48,53 +72,46 @@ function annotatedKind(nodes: NodeInfo[]): { kind: DatapathKind; evidence: strin
       'flannel.alpha.coreos.com/backend-type'
     ];
     const kind: DatapathKind = type === 'vxlan' ? 'flannel-vxlan' : type === 'host-gw' ? 'direct' : 'unknown';
-    return {
-      kind,
-      evidence: `the snapshot's nodes (${flannel.join(', ')}) carry flannel.alpha.coreos.com/backend-type=${type}`,
-    };
+    return { kind, fact: { code: 'annotationFlannel', params: { nodes: flannel.join(', '), type } } };
   }
   const vxlan = annotated((n) => n.annotations['projectcalico.org/IPv4VXLANTunnelAddr'] !== undefined);
   if (vxlan.length > 0)
     return {
       kind: 'calico-vxlan',
-      evidence: `the snapshot's nodes (${vxlan.join(', ')}) carry projectcalico.org/IPv4VXLANTunnelAddr`,
+      fact: { code: 'annotationCalicoVxlan', params: { nodes: vxlan.join(', ') } },
     };
   const ipip = annotated((n) => n.annotations['projectcalico.org/IPv4IPIPTunnelAddr'] !== undefined);
   if (ipip.length > 0)
     return {
       kind: 'calico-ipip',
-      evidence: `the snapshot's nodes (${ipip.join(', ')}) carry projectcalico.org/IPv4IPIPTunnelAddr`,
+      fact: { code: 'annotationCalicoIpip', params: { nodes: ipip.join(', ') } },
     };
   const cilium = annotated((n) => Object.keys(n.annotations).some((k) => k.includes('cilium')));
   if (cilium.length > 0) {
-    return {
-      kind: 'unknown',
-      evidence: `the snapshot's nodes (${cilium.join(', ')}) run Cilium, whose tunnel (VXLAN, Geneve or none) Node objects do not record`,
-    };
+    return { kind: 'unknown', fact: { code: 'annotationCilium', params: { nodes: cilium.join(', ') } } };
   }
   const aws = annotated((n) => (n.providerID ?? '').startsWith('aws://') && n.podCIDRs.length === 0);
   if (aws.length > 0)
-    return {
-      kind: 'aws-vpc-cni',
-      evidence: `the snapshot's nodes (${aws.join(', ')}) are AWS instances without a podCIDR (VPC CNI gives pods addresses from the node subnet)`,
-    };
+    return { kind: 'aws-vpc-cni', fact: { code: 'annotationAwsVpcCni', params: { nodes: aws.join(', ') } } };
   const bgp = annotated((n) => n.annotations['projectcalico.org/IPv4Address'] !== undefined);
   if (bgp.length > 0)
-    return {
-      kind: 'direct',
-      evidence: `the snapshot's nodes (${bgp.join(', ')}) are Calico nodes with no tunnel address (BGP routing)`,
-    };
+    return { kind: 'direct', fact: { code: 'annotationCalicoBgp', params: { nodes: bgp.join(', ') } } };
   return null;
 }
 
-function tunnelKind(t: TunnelSeen, cluster?: ClusterIndex): { kind: DatapathKind; evidence: string } {
-  const name = TUNNEL_NAMES[t.type];
+function tunnelKind(t: TunnelSeen, cluster?: ClusterIndex): { kind: DatapathKind; fact: Evidence } {
   const vnis = [...t.vnis].sort((a, b) => a - b);
-  const vniText =
-    vnis.length === 0
-      ? ''
-      : ` with VNI ${vnis.slice(0, 4).join(', ')}${vnis.length > 4 ? ` and ${vnis.length - 4} more` : ''}`;
-  const seen = `${t.packets} packets in ${name.toUpperCase()}${t.port > 0 ? ` on UDP ${t.port}` : t.type === Tunnel.IPIP ? ' (IPv4 protocol 4)' : ''}${vniText}`;
+  // How the packets were seen, in one of EVIDENCE_TEXT.seen's shapes.
+  const transport = t.port > 0 ? 'udp' : t.type === Tunnel.IPIP ? 'ipip' : 'bare';
+  const shape = `${transport}${vnis.length === 0 ? '' : vnis.length > 4 ? 'VnisMore' : 'Vnis'}` as SeenShape;
+  const seen: TextParams = { seen: shape, packets: t.packets, tunnel: TUNNEL_NAMES[t.type].toUpperCase() };
+  if (t.port > 0) seen.port = t.port;
+  if (vnis.length > 0) seen.vnis = vnis.slice(0, 4).join(', ');
+  if (vnis.length > 4) seen.moreVnis = vnis.length - 4;
+  const said = (kind: DatapathKind, code: EvidenceCode): { kind: DatapathKind; fact: Evidence } => ({
+    kind,
+    fact: { code, params: seen },
+  });
   const cilium =
     cluster?.snapshot.nodes.some((n) => Object.keys(n.annotations).some((k) => k.includes('cilium'))) ??
     false;
@@ -104,30 +121,19 @@ function tunnelKind(t: TunnelSeen, cluster?: ClusterIndex): { kind: DatapathKind
         t.port === 8472 &&
         (t.asymmetric || cilium || (vnis.length > 0 && !(vnis.length === 1 && vnis[0] === 1)))
       ) {
-        return {
-          kind: 'cilium-vxlan',
-          evidence: `${seen}: Cilium's VXLAN (UDP 8472, cilium_vxlan), its VNI the sender's security identity${t.asymmetric ? ', different each way' : ''}`,
-        };
+        return said('cilium-vxlan', t.asymmetric ? 'tunnelCiliumVxlanAsymmetric' : 'tunnelCiliumVxlan');
       }
-      if (t.port === 8472)
-        return { kind: 'flannel-vxlan', evidence: `${seen}: Flannel's VXLAN (UDP 8472, VNI 1, flannel.1)` };
+      if (t.port === 8472) return said('flannel-vxlan', 'tunnelFlannelVxlan');
       if (t.port === 4789)
-        return {
-          kind: 'calico-vxlan',
-          evidence: `${seen}: Calico's VXLAN (UDP 4789, VNI 4096, vxlan.calico)${vnis.includes(4096) ? '' : '; VNI 4096 is Calico’s default'}`,
-        };
-      if (t.port === 6784)
-        return { kind: 'weave', evidence: `${seen}: Weave Net's fast datapath (VXLAN on UDP 6784)` };
-      return { kind: 'unknown', evidence: `${seen}: VXLAN on a port no common CNI uses` };
+        return said('calico-vxlan', vnis.includes(4096) ? 'tunnelCalicoVxlan' : 'tunnelCalicoVxlanOtherVni');
+      if (t.port === 6784) return said('weave', 'tunnelWeave');
+      return said('unknown', 'tunnelVxlanOtherPort');
     case Tunnel.GENEVE:
-      return {
-        kind: 'cilium-geneve',
-        evidence: `${seen}: Geneve on UDP 6081 (cilium_geneve)${t.asymmetric ? ', VNI = the sender’s security identity, different each way' : ''}`,
-      };
+      return said('cilium-geneve', t.asymmetric ? 'tunnelGeneveAsymmetric' : 'tunnelGeneve');
     case Tunnel.IPIP:
-      return { kind: 'calico-ipip', evidence: `${seen}: Calico's IP-in-IP (tunl0)` };
+      return said('calico-ipip', 'tunnelCalicoIpip');
     default:
-      return { kind: 'unknown', evidence: `${seen}: not a Kubernetes overlay podpath knows` };
+      return said('unknown', 'tunnelUnknown');
   }
 }
 
@@ -139,7 +145,6 @@ function tunnelKind(t: TunnelSeen, cluster?: ClusterIndex): { kind: DatapathKind
 export function explainDatapath(analysis: CaptureAnalysis, cluster?: ClusterIndex): Datapath {
   const table = analysis.flows;
   const contexts = table.contexts.contexts;
-  const evidence: string[] = [];
   // Tunnels, from the flows: type, port, packets, VNIs, and whether VNIs differ each way.
   const tunnels = new Map<string, TunnelSeen>();
   for (let id = 0; id < table.count; id++) {
@@ -161,26 +166,28 @@ export function explainDatapath(analysis: CaptureAnalysis, cluster?: ClusterInde
   }
   const ordered = [...tunnels.values()].sort((x, y) => y.packets - x.packets);
   const kinds: DatapathKind[] = [];
-  for (const t of ordered) {
-    const { kind, evidence: e } = tunnelKind(t, cluster);
-    if (!kinds.includes(kind)) kinds.push(kind);
-    evidence.push(e);
-  }
-  const result: Datapath = { kind: kinds[0] ?? 'unknown', evidence, overheadBytes: null };
+  const classified = ordered.map((t) => tunnelKind(t, cluster));
+  for (const { kind } of classified) if (!kinds.includes(kind)) kinds.push(kind);
+  const result: Datapath = { kind: kinds[0] ?? 'unknown', evidence: [], facts: [], overheadBytes: null };
+  for (const { fact } of classified) say(result, fact.code, fact.params);
   if (ordered.length > 0) {
     const stats = analysis.tunnel(ordered[0].type);
     if (stats.packets > 0) {
       result.overheadBytes = stats.overheadBytes;
       result.largestInnerPacket = stats.largestInnerPacket;
       result.underlayMtuNeeded = stats.largestInnerPacket + stats.overheadBytes;
-      evidence.push(
-        `${TUNNEL_NAMES[ordered[0].type].toUpperCase()} adds ${stats.overheadBytes} bytes in front of each inner IP packet; the largest inner packet seen is ${stats.largestInnerPacket} bytes, so the underlay carries IP packets of ${result.underlayMtuNeeded} bytes (it needs an MTU of at least that)`,
-      );
+      say(result, 'tunnelOverhead', {
+        tunnel: TUNNEL_NAMES[ordered[0].type].toUpperCase(),
+        overhead: stats.overheadBytes,
+        largest: stats.largestInnerPacket,
+        underlay: result.underlayMtuNeeded,
+      });
     }
     if (cluster) {
       const nodes = cluster.snapshot.nodes;
       const annotated = annotatedKind(nodes);
-      if (annotated && annotated.kind === result.kind) evidence.push(`agrees with ${annotated.evidence}`);
+      if (annotated && annotated.kind === result.kind)
+        say(result, 'agreesWithSnapshot', { annotation: annotated.fact.code, ...annotated.fact.params });
     }
   }
   if (kinds.length > 1) result.kinds = kinds;
@@ -195,9 +202,7 @@ function explainWithoutTunnel(analysis: CaptureAnalysis, result: Datapath, clust
   const table = analysis.flows;
   const words = new Uint32Array(4);
   if (!cluster) {
-    result.evidence.push(
-      'no tunnelled packets; without a cluster snapshot (--cluster) podpath cannot tell pod addresses from others',
-    );
+    say(result, 'noTunnelNoCluster');
     return;
   }
   // Which pods and nodes the conversations involve, and how many join pods of two nodes.
@@ -243,18 +248,12 @@ function explainWithoutTunnel(analysis: CaptureAnalysis, result: Datapath, clust
   }
   // Inside a pod, every conversation has that pod at one end.
   const inEvery = [...podFlows.entries()].filter(([, n]) => n === flows && flows > 0).map(([pod]) => pod);
-  if (inEvery.length === 1)
-    result.evidence.push(
-      `every flow has ${inEvery[0]} at one end: likely captured inside that pod, where no tunnel is visible`,
-    );
+  // A flow has two ends, so at most two pods are in every one; `second` would keep any more.
+  if (inEvery.length === 1) say(result, 'everyFlowHasPod', { pod: inEvery[0] });
   else if (inEvery.length > 1)
-    result.evidence.push(
-      `every flow is between ${inEvery.join(' and ')}: likely captured inside one of them, where no tunnel is visible`,
-    );
+    say(result, 'everyFlowBetweenPods', { first: inEvery[0], second: inEvery.slice(1).join(' and ') });
   if (podFlows.size === 0) {
-    result.evidence.push(
-      'no pod takes part in any conversation here: the capture does not show the pod data path',
-    );
+    say(result, 'noPodTraffic');
     return;
   }
   // The CNI of the nodes involved, as their Node objects tell it. A tunnel CNI there means
@@ -266,26 +265,19 @@ function explainWithoutTunnel(analysis: CaptureAnalysis, result: Datapath, clust
     // Pod addresses crossing between nodes with no tunnel: routed on the underlay. AWS VPC CNI
     // pods are hosts of the node subnet; the rest come from pod CIDRs (Calico BGP, host-gw).
     const routed = crossNode - crossNodeInNodeSubnet;
-    result.evidence.push(
-      `${crossNode} conversations between pods on different nodes appear here unencapsulated`,
-    );
+    say(result, 'crossNodeUnencapsulated', { conversations: crossNode });
     if (crossNodeInNodeSubnet > 0)
-      result.evidence.push(
-        `${crossNodeInNodeSubnet} of them involve pods with addresses in the node subnet (AWS VPC CNI)`,
-      );
-    if (routed > 0)
-      result.evidence.push(
-        `${routed} of them are between pod-CIDR addresses routed on the underlay (Calico BGP, Flannel host-gw)`,
-      );
+      say(result, 'crossNodeInNodeSubnet', { conversations: crossNodeInNodeSubnet });
+    if (routed > 0) say(result, 'crossNodeRouted', { conversations: routed });
     result.kind = crossNodeInNodeSubnet > routed ? 'aws-vpc-cni' : 'direct';
     if (crossNodeInNodeSubnet > 0 && routed > 0)
       result.kinds = result.kind === 'direct' ? ['direct', 'aws-vpc-cni'] : ['aws-vpc-cni', 'direct'];
-    if (annotated !== null) result.evidence.push(annotated.evidence);
+    if (annotated !== null) say(result, annotated.fact.code, annotated.fact.params);
     return;
   }
   if (annotated !== null) {
     result.kind = annotated.kind;
-    result.evidence.push(annotated.evidence);
+    say(result, annotated.fact.code, annotated.fact.params);
     return;
   }
   if (outsidePeers.size > 0 && inEvery.length === 0) {
@@ -293,13 +285,14 @@ function explainWithoutTunnel(analysis: CaptureAnalysis, result: Datapath, clust
     // their pod addresses: those addresses are routed as they are (direct routing).
     const peers = [...outsidePeers].sort();
     result.kind = 'direct';
-    result.evidence.push(
-      `hosts outside the cluster (${peers.slice(0, 3).join(', ')}${peers.length > 3 ? ` and ${peers.length - 3} more` : ''}) talk to pods by their pod addresses, unencapsulated, outside any pod: pod addresses are routed as they are`,
-      'no Node annotation names a tunnelling CNI',
-    );
+    const shown = peers.slice(0, 3).join(', ');
+    if (peers.length > 3)
+      say(result, 'outsideHostsDirectMore', { peers: shown, morePeers: peers.length - 3 });
+    else say(result, 'outsideHostsDirect', { peers: shown });
+    say(result, 'noTunnellingAnnotation');
     return;
   }
-  result.evidence.push('no tunnelled packets, and no Node annotation names the CNI');
+  say(result, 'noTunnelNoAnnotation');
 }
 
 /** What an interface of the capture is, by what crosses it (or by its name, when recorded). */
@@ -313,6 +306,8 @@ export interface InterfaceUse {
   /** For a pod's veth: the pod behind it. */
   pod?: string;
   carries: string;
+  /** `carries` as data: the key under "evidence" in the UI's catalogs and its values. */
+  carriesFact: TextFact;
 }
 
 /** Interface names as Linux CNIs make them. */
@@ -439,26 +434,29 @@ function describeInterfaces(
   const anyTunnel = [...byIndex.values()].some((e) => e.tunnelled.size > 0);
   const out: InterfaceUse[] = [];
   for (const [index, e] of [...byIndex.entries()].sort((x, y) => x[0] - y[0])) {
-    const use = (role: InterfaceRole, carries: string, pod?: string): void => {
-      const entry: InterfaceUse = { index, name: e.name, role, carries };
+    const use = (role: InterfaceRole, code: EvidenceCode, params: TextParams = {}, pod?: string): void => {
+      const carriesFact: Evidence = { code, params };
+      const entry: InterfaceUse = {
+        index,
+        name: e.name,
+        role,
+        carries: evidenceText(carriesFact),
+        carriesFact,
+      };
       if (pod !== undefined) entry.pod = pod;
       out.push(entry);
     };
     const named = e.name === null ? null : roleByName(e.name);
-    const localText = localNode === null ? '' : ` (the capture's node: ${localNode})`;
+    const onNode: TextParams = localNode === null ? {} : { node: localNode };
     if (e.tunnelled.size > 0) {
-      use('underlay', `the underlay: tunnelled packets (${[...e.tunnelled].join(', ')})`);
+      use('underlay', 'carriesTunnelled', { tunnels: [...e.tunnelled].join(', ') });
     } else if (e.flows.size === 0) {
-      use(named ?? 'unknown', 'no IP traffic, only ARP or other link-layer frames');
+      use(named ?? 'unknown', 'carriesLinkLayerOnly');
     } else if (e.loopback === e.flows.size) {
-      use('loopback', 'loopback traffic (127.0.0.0/8, ::1)');
+      use('loopback', 'carriesLoopback');
     } else if (e.inLocal.size === 1 && e.localPairs > 0) {
       const pod = [...e.inLocal][0];
-      use(
-        'veth',
-        `pod ${pod} sends into it, and it carries traffic between pods of one node: that pod's veth`,
-        pod,
-      );
+      use('veth', 'carriesPodVeth', { pod }, pod);
     } else if (e.inLocal.size === 1) {
       // The pod's veth, or the bridge (cni0) its routed traffic also crosses. A veth that
       // carries traffic between two pods of the node is certain; the bridge never sees that.
@@ -468,63 +466,39 @@ function describeInterfaces(
       const mine = [...byIndex.entries()].filter(([, o]) => o.inLocal.size === 1 && o.inLocal.has(pod));
       const veth = mine.find(([, o]) => o.localPairs > 0);
       const lowest = Math.min(...mine.map(([i]) => i));
-      if (veth !== undefined)
-        use(
-          'bridge',
-          `pod ${pod} sends into it, as into its veth (interface ${veth[0]}), but no traffic between pods of the node crosses it: the bridge`,
-        );
+      if (veth !== undefined) use('bridge', 'carriesBridgeBesideVeth', { pod, veth: veth[0] });
       else if (mine.length > 1 && index === lowest)
-        use(
-          'bridge',
-          `pod ${pod} sends into it and into interface ${mine.find(([i]) => i !== index)![0]}; this one is older (a lower index), as the bridge is: the bridge`,
-        );
-      else if (mine.length > 1)
-        use(
-          'veth',
-          `pod ${pod} sends into it and into interface ${lowest}, the older one (the bridge): this is the pod's veth`,
-          pod,
-        );
-      else if (sll2)
-        use(
-          'veth',
-          `pod ${pod} sends into it and into no other interface (the capture saw them all): the pod's veth, with no bridge behind it`,
-          pod,
-        );
-      else
-        use(
-          named ?? 'veth-or-bridge',
-          `pod ${pod} sends into it: the pod's veth, or the bridge behind it`,
-          pod,
-        );
+        use('bridge', 'carriesBridgeOlder', { pod, other: mine.find(([i]) => i !== index)![0] });
+      else if (mine.length > 1) use('veth', 'carriesVethBesideBridge', { pod, bridge: lowest }, pod);
+      else if (sll2) use('veth', 'carriesVethNoBridge', { pod }, pod);
+      else use(named ?? 'veth-or-bridge', 'carriesVethOrBridge', { pod }, pod);
     } else if (e.inLocal.size > 1) {
       const pods = [...e.inLocal].sort();
-      use(
-        'bridge',
-        `several pods of the node (${pods.slice(0, 3).join(', ')}${pods.length > 3 ? ', ...' : ''}) send into it: the bridge`,
-      );
+      use('bridge', 'carriesSeveralPods', {
+        pods: `${pods.slice(0, 3).join(', ')}${pods.length > 3 ? ', ...' : ''}`,
+      });
     } else if (e.inRemotePods > 0 && (anyTunnel || tunnelCni)) {
-      use(
-        'tunnel',
-        `pods of other nodes send into it, unencapsulated${localText}: the tunnel device, where the overlay's inner packets appear`,
-      );
+      use('tunnel', localNode === null ? 'carriesTunnelDevice' : 'carriesTunnelDeviceOnNode', onNode);
     } else if (e.inRemotePods > 0) {
-      use(
-        'underlay',
-        `pods of other nodes send into it with their own addresses, and no tunnel is used${localText}: the underlay, routed directly`,
-      );
+      use('underlay', localNode === null ? 'carriesUnderlayDirect' : 'carriesUnderlayDirectOnNode', onNode);
     } else if (named !== null) {
-      use(named, `named ${e.name}`);
+      use(named, 'carriesNamed', { name: e.name! });
     } else if (e.inOther > 0) {
-      use('unknown', 'hosts and nodes, no pod sends into it: a host interface');
+      use('unknown', 'carriesHostInterface');
     } else {
-      use('unknown', 'only packets leaving through it, so no sender tells what is behind it');
+      use('unknown', 'carriesOutgoingOnly');
     }
   }
   // A recorded name beats inference; say so where they disagree.
   for (const entry of out) {
     const named = entry.name === null ? null : roleByName(entry.name);
     if (named !== null && named !== entry.role) {
-      entry.carries = `named ${entry.name} (${named}); the traffic suggested: ${entry.carries}`;
+      const suggested = entry.carriesFact;
+      entry.carriesFact = {
+        code: 'carriesNamedOverride',
+        params: { name: entry.name!, role: named, suggested: suggested.code, ...suggested.params },
+      };
+      entry.carries = evidenceText(entry.carriesFact);
       entry.role = named;
     }
   }

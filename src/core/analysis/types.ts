@@ -2,6 +2,7 @@
  * The `podpath analyze --json` document, schema "podpath.analysis/v1". Scripts rely on
  * these names: fields may be added, never renamed or removed.
  */
+import type { TextParams } from '../text/index.js';
 import type { Datapath } from './datapath.js';
 
 export const ANALYSIS_SCHEMA = 'podpath.analysis/v1';
@@ -37,6 +38,12 @@ export interface CaptureWarning {
   message: string;
   /** Index of the record concerned, when there is one. */
   record?: number;
+  /**
+   * The message as data, for wording it in another language: the key under "warning" in the
+   * UI's catalogs and its values. Absent for the rare warnings that have only English.
+   */
+  code?: string;
+  params?: TextParams;
 }
 
 export interface CaptureSummary {

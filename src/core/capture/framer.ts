@@ -1,3 +1,4 @@
+import { type TextParams, type WarningCode, warningText } from '../text/index.js';
 import { CaptureRecord, type CaptureIssue, type CaptureIssueKind, type InterfaceInfo } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -93,12 +94,11 @@ export abstract class Framer {
     if (this.fatal !== null) return;
     if (this.carryLength > 0) {
       const need = this.carryLength >= this.headerNeed() ? this.peekCarryLength() : this.headerNeed();
-      this.warn(
-        'truncated',
-        this.carryOffset,
-        this.recordCount,
-        `the capture ends in the middle of a ${this.unitName()}: ${this.carryLength} of ${need > 0 ? need : '?'} bytes at offset ${this.carryOffset} (tcpdump stopped mid-write?)`,
-      );
+      this.warn('truncated', this.carryOffset, this.recordCount, this.cutCode(), {
+        have: this.carryLength,
+        need: need > 0 ? need : '?',
+        offset: this.carryOffset,
+      });
       this.carryLength = 0;
     } else {
       this.atEnd();
@@ -108,22 +108,38 @@ export abstract class Framer {
   /** Called by end() when the file ended on a unit boundary. */
   protected atEnd(): void {}
 
-  protected unitName(): string {
-    return 'record';
+  /** The warning for a file that ends inside the unit being read. */
+  protected cutCode(): WarningCode {
+    return 'cutRecord';
   }
 
   /** Records a warning, keeping at most MAX_ISSUES. */
-  protected warn(kind: CaptureIssueKind, offset: number, recordIndex: number, message: string): void {
+  protected warn(
+    kind: CaptureIssueKind,
+    offset: number,
+    recordIndex: number,
+    code: WarningCode,
+    params: TextParams,
+  ): void {
     if (this.issues.length >= MAX_ISSUES) {
       this.issuesDropped++;
       return;
     }
-    this.issues.push({ offset, recordIndex, kind, message, fatal: false });
+    const message = warningText(code, params);
+    this.issues.push({ offset, recordIndex, kind, message, fatal: false, code, params });
   }
 
   /** Stops reading: the file cannot be followed past `offset`. */
-  protected stop(kind: CaptureIssueKind, offset: number, message: string): void {
-    const issue: CaptureIssue = { offset, recordIndex: this.recordCount, kind, message, fatal: true };
+  protected stop(kind: CaptureIssueKind, offset: number, code: WarningCode, params: TextParams): void {
+    const issue: CaptureIssue = {
+      offset,
+      recordIndex: this.recordCount,
+      kind,
+      message: warningText(code, params),
+      fatal: true,
+      code,
+      params,
+    };
     this.fatal = issue;
     this.issues.push(issue);
     this.carryLength = 0;

@@ -1,3 +1,4 @@
+import type { WarningCode } from '../text/index.js';
 import { u16, u32, u32le } from './bytes.js';
 import { Framer } from './framer.js';
 import { linkTypeName } from './link-types.js';
@@ -108,23 +109,25 @@ export class PcapReader extends Framer {
     return super.next();
   }
 
-  protected override unitName(): string {
-    return this.headerDone ? 'record' : 'file header';
+  protected override cutCode(): WarningCode {
+    return this.headerDone ? 'cutRecord' : 'cutFileHeader';
   }
 
   protected override atEnd(): void {
-    if (!this.headerDone) this.stop('empty', 0, 'the file is empty: no pcap header');
+    if (!this.headerDone) this.stop('empty', 0, 'pcapEmpty', {});
   }
 
   protected unitLength(b: Uint8Array, at: number, _available: number, fileOffset: number): number {
     if (!this.headerDone) return FILE_HEADER_LENGTH;
     const capturedLength = this.readLengths(b, at, 0);
     if (capturedLength > this.maxLength) {
-      this.stop(
-        'bad-length',
-        fileOffset,
-        `record ${this.recordCount} at offset ${fileOffset} claims ${capturedLength} captured bytes, more than the maximum ${this.maxLength} (snaplen ${this.snapLength}): the file is damaged here, reading stopped`,
-      );
+      this.stop('bad-length', fileOffset, 'recordTooLong', {
+        record: this.recordCount,
+        offset: fileOffset,
+        captured: capturedLength,
+        maximum: this.maxLength,
+        snaplen: this.snapLength,
+      });
       return -1;
     }
     return this.recordHeaderLength + capturedLength;
@@ -140,30 +143,26 @@ export class PcapReader extends Framer {
     const capturedLength = this.readLengths(b, at, 0);
     const originalLength = this.readLengths(b, at, 1);
     if (capturedLength > this.snapLength) {
-      this.warn(
-        'length-over-snaplen',
-        fileOffset,
-        index,
-        `record length ${capturedLength} exceeds snaplen ${this.snapLength}`,
-      );
+      this.warn('length-over-snaplen', fileOffset, index, 'recordOverSnaplen', {
+        captured: capturedLength,
+        snaplen: this.snapLength,
+      });
     }
     if (capturedLength > originalLength) {
-      this.warn(
-        'captured-over-original',
-        fileOffset,
-        index,
-        `record ${index} has ${capturedLength} captured bytes but an original length of ${originalLength}`,
-      );
+      this.warn('captured-over-original', fileOffset, index, 'capturedOverOriginal', {
+        record: index,
+        captured: capturedLength,
+        original: originalLength,
+      });
     }
     let seconds = u32(b, at, le);
     let fraction = u32(b, at + 4, le);
     if (fraction >= this.unitsPerSecond) {
-      this.warn(
-        'bad-timestamp',
-        fileOffset,
-        index,
-        `record ${index} has a timestamp fraction of ${fraction} (${this.nanosPerUnit === 1 ? 'ns' : 'µs'}), not below one second`,
-      );
+      this.warn('bad-timestamp', fileOffset, index, 'timestampFraction', {
+        record: index,
+        fraction,
+        unit: this.nanosPerUnit === 1 ? 'ns' : 'µs',
+      });
       // Carry the excess into the seconds, as Wireshark's time arithmetic does.
       const whole = Math.floor(fraction / this.unitsPerSecond);
       seconds += whole;
@@ -205,28 +204,21 @@ export class PcapReader extends Framer {
     this.snapLength = u32(b, at + 16, le);
     const linkField = u32(b, at + 20, le);
     if (this.versionMajor !== 2) {
-      this.stop(
-        'unsupported-version',
-        at + 4,
-        `unsupported pcap version ${this.versionMajor}.${this.versionMinor} (only 2.x exists)`,
-      );
+      this.stop('unsupported-version', at + 4, 'pcapVersionUnsupported', {
+        major: this.versionMajor,
+        minor: this.versionMinor,
+      });
       return;
     }
     if ((linkField & LINKTYPE_RESERVED_BITS) !== 0) {
-      this.stop(
-        'bad-header',
-        at + 20,
-        `the link-type field 0x${linkField.toString(16).padStart(8, '0')} has reserved bits set (0x${(linkField & LINKTYPE_RESERVED_BITS).toString(16).padStart(8, '0')})`,
-      );
+      this.stop('bad-header', at + 20, 'linkTypeReservedBits', {
+        field: linkField.toString(16).padStart(8, '0'),
+        bits: (linkField & LINKTYPE_RESERVED_BITS).toString(16).padStart(8, '0'),
+      });
       return;
     }
     if (this.versionMinor !== 4) {
-      this.warn(
-        'unsupported-version',
-        at + 4,
-        0,
-        `pcap version 2.${this.versionMinor} (expected 2.4); reading on`,
-      );
+      this.warn('unsupported-version', at + 4, 0, 'pcapVersionUnusual', { minor: this.versionMinor });
     }
     if (this.versionMinor < 3) this.lengthsSwapped = 'yes';
     else if (this.versionMinor === 3) this.lengthsSwapped = 'maybe';

@@ -1,3 +1,4 @@
+import type { TextParams, WarningCode } from '../text/index.js';
 import { u16, u32, u32le } from './bytes.js';
 import { Framer } from './framer.js';
 import { utf8 } from './text.js';
@@ -74,12 +75,12 @@ export class PcapngReader extends Framer {
     return 12;
   }
 
-  protected override unitName(): string {
-    return 'block';
+  protected override cutCode(): WarningCode {
+    return 'cutBlock';
   }
 
   protected override atEnd(): void {
-    if (this.sections === 0) this.stop('empty', 0, 'the file is empty: no pcapng section header');
+    if (this.sections === 0) this.stop('empty', 0, 'pcapngEmpty', {});
   }
 
   protected unitLength(b: Uint8Array, at: number, _available: number, fileOffset: number): number {
@@ -90,19 +91,14 @@ export class PcapngReader extends Framer {
       if (magic === BYTE_ORDER_MAGIC) le = true;
       else if (u32(b, at + 8, false) === BYTE_ORDER_MAGIC) le = false;
       else {
-        this.stop(
-          'bad-block',
-          fileOffset + 8,
-          `section header block at offset ${fileOffset} has byte-order magic 0x${magic.toString(16)}, not 0x1a2b3c4d`,
-        );
+        this.stop('bad-block', fileOffset + 8, 'sectionByteOrder', {
+          offset: fileOffset,
+          magic: magic.toString(16),
+        });
         return -1;
       }
     } else if (this.sections === 0) {
-      this.stop(
-        'bad-block',
-        fileOffset,
-        `block at offset ${fileOffset} comes before any section header block`,
-      );
+      this.stop('bad-block', fileOffset, 'blockBeforeSection', { offset: fileOffset });
       return -1;
     }
     const length = u32(b, at + 4, le);
@@ -112,11 +108,11 @@ export class PcapngReader extends Framer {
       length > MAX_BLOCK_LENGTH ||
       (type === BLOCK_SECTION_HEADER && length < 28)
     ) {
-      this.stop(
-        'bad-length',
-        fileOffset + 4,
-        `block of type 0x${u32(b, at, le).toString(16)} at offset ${fileOffset} has an impossible length ${length}: the file is damaged here, reading stopped`,
-      );
+      this.stop('bad-length', fileOffset + 4, 'blockLengthImpossible', {
+        type: u32(b, at, le).toString(16),
+        offset: fileOffset,
+        length,
+      });
       return -1;
     }
     return length;
@@ -130,11 +126,11 @@ export class PcapngReader extends Framer {
     const le = this.littleEndian;
     const trailer = u32(b, at + length - 4, le);
     if (trailer !== length) {
-      this.stop(
-        'bad-length',
-        fileOffset + length - 4,
-        `block at offset ${fileOffset}: total length ${length} in its header but ${trailer} in its trailer: the file is damaged here, reading stopped`,
-      );
+      this.stop('bad-length', fileOffset + length - 4, 'blockTrailerMismatch', {
+        offset: fileOffset,
+        length,
+        trailer,
+      });
       return false;
     }
     switch (type) {
@@ -158,17 +154,17 @@ export class PcapngReader extends Framer {
 
   private enhancedPacket(b: Uint8Array, at: number, length: number, fileOffset: number): boolean {
     const le = this.littleEndian;
-    if (length < 32)
-      return this.skipPacket(fileOffset, `enhanced packet block of ${length} bytes is too short`);
+    if (length < 32) return this.skipPacket(fileOffset, 'enhancedPacketShort', { length });
     const interfaceId = u32(b, at + 8, le);
     const capturedLength = u32(b, at + 20, le);
     const originalLength = u32(b, at + 24, le);
     const dataEnd = at + 28 + capturedLength;
     if (dataEnd > at + length - 4) {
-      return this.skipPacket(
-        fileOffset,
-        `enhanced packet block at offset ${fileOffset} claims ${capturedLength} captured bytes but holds only ${length - 32}`,
-      );
+      return this.skipPacket(fileOffset, 'enhancedPacketOverrun', {
+        offset: fileOffset,
+        captured: capturedLength,
+        holds: length - 32,
+      });
     }
     if (!this.packet(interfaceId, capturedLength, originalLength, fileOffset)) return false;
     const r = this.record;
@@ -183,15 +179,16 @@ export class PcapngReader extends Framer {
 
   private obsoletePacket(b: Uint8Array, at: number, length: number, fileOffset: number): boolean {
     const le = this.littleEndian;
-    if (length < 32) return this.skipPacket(fileOffset, `packet block of ${length} bytes is too short`);
+    if (length < 32) return this.skipPacket(fileOffset, 'packetBlockShort', { length });
     const interfaceId = u16(b, at + 8, le);
     const capturedLength = u32(b, at + 20, le);
     const originalLength = u32(b, at + 24, le);
     if (at + 28 + capturedLength > at + length - 4) {
-      return this.skipPacket(
-        fileOffset,
-        `packet block at offset ${fileOffset} claims ${capturedLength} captured bytes but holds only ${length - 32}`,
-      );
+      return this.skipPacket(fileOffset, 'packetBlockOverrun', {
+        offset: fileOffset,
+        captured: capturedLength,
+        holds: length - 32,
+      });
     }
     if (!this.packet(interfaceId, capturedLength, originalLength, fileOffset)) return false;
     const r = this.record;
@@ -205,8 +202,7 @@ export class PcapngReader extends Framer {
   }
 
   private simplePacket(b: Uint8Array, at: number, length: number, fileOffset: number): boolean {
-    if (length < 16)
-      return this.skipPacket(fileOffset, `simple packet block of ${length} bytes is too short`);
+    if (length < 16) return this.skipPacket(fileOffset, 'simplePacketShort', { length });
     const originalLength = u32(b, at + 8, this.littleEndian);
     const global = this.sectionInterfaces[0];
     // The captured length is implied (§4.4): the original length, cut by the block and the snaplen.
@@ -236,28 +232,27 @@ export class PcapngReader extends Framer {
   ): boolean {
     const global = this.sectionInterfaces[interfaceId];
     if (global === undefined) {
-      return this.skipPacket(
-        fileOffset,
-        `packet block at offset ${fileOffset} refers to interface ${interfaceId}, but section ${this.sections - 1} describes ${this.sectionInterfaces.length}`,
-      );
+      return this.skipPacket(fileOffset, 'unknownInterface', {
+        offset: fileOffset,
+        interface: interfaceId,
+        section: this.sections - 1,
+        interfaces: this.sectionInterfaces.length,
+      });
     }
     const index = this.recordCount;
     const iface = this.interfaces[global];
     if (capturedLength > originalLength) {
-      this.warn(
-        'captured-over-original',
-        fileOffset,
-        index,
-        `record ${index} has ${capturedLength} captured bytes but an original length of ${originalLength}`,
-      );
+      this.warn('captured-over-original', fileOffset, index, 'capturedOverOriginal', {
+        record: index,
+        captured: capturedLength,
+        original: originalLength,
+      });
     }
     if (iface.snapLength > 0 && capturedLength > iface.snapLength) {
-      this.warn(
-        'length-over-snaplen',
-        fileOffset,
-        index,
-        `record length ${capturedLength} exceeds snaplen ${iface.snapLength}`,
-      );
+      this.warn('length-over-snaplen', fileOffset, index, 'recordOverSnaplen', {
+        captured: capturedLength,
+        snaplen: iface.snapLength,
+      });
     }
     const r = this.record;
     r.capturedLength = capturedLength;
@@ -273,8 +268,8 @@ export class PcapngReader extends Framer {
     return true;
   }
 
-  private skipPacket(fileOffset: number, message: string): boolean {
-    this.warn('bad-block', fileOffset, this.recordCount, `${message}; block skipped`);
+  private skipPacket(fileOffset: number, code: WarningCode, params: TextParams): boolean {
+    this.warn('bad-block', fileOffset, this.recordCount, code, params);
     return false;
   }
 
@@ -318,11 +313,12 @@ export class PcapngReader extends Framer {
     const minor = u16(b, at + 14, le);
     // 1.2 was written by some early tools for what is 1.0; libpcap and Wireshark accept it.
     if (major !== 1 || (minor !== 0 && minor !== 2)) {
-      this.stop(
-        'unsupported-version',
-        fileOffset + 12,
-        `pcapng section ${this.sections} at offset ${fileOffset} has version ${major}.${minor}, which no reader supports (only 1.0)`,
-      );
+      this.stop('unsupported-version', fileOffset + 12, 'pcapngVersionUnsupported', {
+        section: this.sections,
+        offset: fileOffset,
+        major,
+        minor,
+      });
       return;
     }
     this.sections++;
@@ -338,12 +334,7 @@ export class PcapngReader extends Framer {
   private interfaceDescription(b: Uint8Array, at: number, length: number, fileOffset: number): void {
     const le = this.littleEndian;
     if (length < 20) {
-      this.warn(
-        'bad-block',
-        fileOffset,
-        this.recordCount,
-        `interface description block of ${length} bytes is too short`,
-      );
+      this.warn('bad-block', fileOffset, this.recordCount, 'interfaceBlockShort', { length });
       return;
     }
     const iface: InterfaceInfo = {
@@ -417,12 +408,11 @@ export class PcapngReader extends Framer {
       if (code === OPTION_END) return;
       const valueEnd = at + 4 + length;
       if (valueEnd > end) {
-        this.warn(
-          'bad-block',
-          fileOffset,
-          this.recordCount,
-          `option ${code} of the block at offset ${fileOffset} claims ${length} bytes, past the end of the block; its options were ignored from there`,
-        );
+        this.warn('bad-block', fileOffset, this.recordCount, 'optionOverrun', {
+          option: code,
+          offset: fileOffset,
+          length,
+        });
         return;
       }
       onOption(code, at + 4, valueEnd);

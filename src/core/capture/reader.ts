@@ -1,3 +1,4 @@
+import { type TextParams, type WarningCode, warningText } from '../text/index.js';
 import { hexBytes, u32le } from './bytes.js';
 import { PcapReader, sniffPcapMagic } from './pcap.js';
 import { BLOCK_SECTION_HEADER, PcapngReader } from './pcapng.js';
@@ -96,11 +97,8 @@ export class CaptureReader implements RecordSource {
       return;
     }
     if (this.ownFatal !== null) return;
-    const message =
-      this.sniffedLength === 0
-        ? 'the file is empty'
-        : `the file is ${this.sniffedLength} bytes long, too short for a capture header`;
-    this.fail(this.sniffedLength === 0 ? 'empty' : 'not-a-capture', message);
+    if (this.sniffedLength === 0) this.fail('empty', 'fileEmpty', {});
+    else this.fail('not-a-capture', 'fileTooShort', { length: this.sniffedLength });
   }
 
   private choose(b: Uint8Array): boolean {
@@ -113,17 +111,14 @@ export class CaptureReader implements RecordSource {
       return true;
     }
     const gzip = b[0] === 0x1f && b[1] === 0x8b;
-    this.fail(
-      'not-a-capture',
-      gzip
-        ? 'the data is gzip-compressed: decompress it before reading (the Node layer does this)'
-        : `not a pcap or pcapng capture: it starts with ${hexBytes(b, 0, SNIFF_LENGTH)}, which is neither a pcap magic (a1b2c3d4, a1b23c4d) nor a pcapng section header (0a0d0d0a)`,
-    );
+    if (gzip) this.fail('not-a-capture', 'gzipCompressed', {});
+    else this.fail('not-a-capture', 'notACapture', { start: hexBytes(b, 0, SNIFF_LENGTH) });
     return false;
   }
 
-  private fail(kind: CaptureIssue['kind'], message: string): void {
-    const issue: CaptureIssue = { offset: 0, recordIndex: 0, kind, message, fatal: true };
+  private fail(kind: CaptureIssue['kind'], code: WarningCode, params: TextParams): void {
+    const message = warningText(code, params);
+    const issue: CaptureIssue = { offset: 0, recordIndex: 0, kind, message, fatal: true, code, params };
     this.ownFatal = issue;
     this.ownIssues.push(issue);
   }

@@ -1,3 +1,5 @@
+import type { TextParams, WarningCode } from '../text/index.js';
+
 /** 'pcap' (libpcap savefile, any magic) or 'pcapng'. */
 export type CaptureFormat = 'pcap' | 'pcapng';
 
@@ -73,6 +75,9 @@ export interface CaptureIssue {
   kind: CaptureIssueKind;
   message: string;
   fatal: boolean;
+  /** The message as data, for the UI's catalogs: `message` is `warningText(code, params)`. */
+  code?: WarningCode;
+  params?: TextParams;
 }
 
 export type CaptureIssueKind =
