@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PacketPage, PacketRow } from '../api/index.js';
+import type { PacketRow } from '../api/index.js';
 import { getApi } from './api.js';
 import { saveBlob } from './download.js';
 
@@ -11,7 +11,9 @@ export async function saveFlowPcap(flowId: string): Promise<void> {
   saveBlob(file.name, new Blob([bytes], { type: 'application/vnd.tcpdump.pcap' }));
 }
 
-const PAGE = 500;
+/** Packets fetched at a time (each page reads the capture again; the list draws only what shows). */
+const PAGE = 200;
+const ROW_HEIGHT = 20;
 
 /** A byte range of the packet, to highlight in the hex view. */
 interface Range {
@@ -67,69 +69,134 @@ export function PacketsPanel({
   onError: (error: unknown) => void;
 }): React.JSX.Element {
   const { t } = useTranslation();
-  const [page, setPage] = useState<PacketPage | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const [pages, setPages] = useState<Map<number, PacketRow[]>>(new Map());
   const [selected, setSelected] = useState(0);
   const [range, setRange] = useState<Range | null>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(400);
+  const list = useRef<HTMLDivElement>(null);
+  /** The pages asked for, for the flow shown: replies for another flow are dropped. */
+  const asked = useRef({ flowId, pages: new Set<number>() });
+
+  const fetchPage = (n: number): void => {
+    const current = asked.current;
+    if (current.pages.has(n)) return;
+    current.pages.add(n);
+    getApi()
+      .packets(current.flowId, n * PAGE, PAGE)
+      .then((p) => {
+        if (asked.current !== current) return;
+        setTotal(p.total);
+        setPages((old) => new Map(old).set(n, p.packets));
+      }, onError);
+  };
+
+  // A new flow: start over from its first page.
+  useEffect(() => {
+    asked.current = { flowId, pages: new Set() };
+    setTotal(null);
+    setPages(new Map());
+    setSelected(0);
+    setRange(null);
+    fetchPage(0);
+  }, [flowId]);
 
   useEffect(() => {
-    let live = true;
-    setPage(null);
-    getApi()
-      .packets(flowId, 0, PAGE)
-      .then((p) => {
-        if (!live) return;
-        setPage(p);
-        setSelected(0);
-        setRange(null);
-      }, onError);
-    return () => {
-      live = false;
-    };
-  }, [flowId]);
+    const el = list.current;
+    if (el === null) return;
+    const observer = new ResizeObserver(() => setHeight(el.clientHeight));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [total !== null]);
+
+  const first = Math.floor(scrollTop / ROW_HEIGHT);
+  const visible = Math.ceil(height / ROW_HEIGHT) + 1;
+  // The pages the rows on screen (and the selected one) are in.
+  useEffect(() => {
+    if (total === null) return;
+    const last = Math.min(total, first + visible) - 1;
+    for (let n = Math.floor(first / PAGE); n <= Math.floor(last / PAGE); n++) fetchPage(n);
+    fetchPage(Math.floor(selected / PAGE));
+  }, [first, visible, total, selected, flowId]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (e.key === 'Escape') onClose();
+      if (total === null || !(e.key === 'ArrowDown' || e.key === 'ArrowUp')) return;
+      if (!(e.target instanceof Node) || !list.current?.contains(e.target)) return;
+      e.preventDefault();
+      setRange(null);
+      setSelected((old) => {
+        const next = Math.max(0, Math.min(total - 1, old + (e.key === 'ArrowDown' ? 1 : -1)));
+        const el = list.current;
+        if (el !== null) {
+          if (next * ROW_HEIGHT < el.scrollTop) el.scrollTop = next * ROW_HEIGHT;
+          else if ((next + 1) * ROW_HEIGHT > el.scrollTop + el.clientHeight)
+            el.scrollTop = (next + 1) * ROW_HEIGHT - el.clientHeight;
+        }
+        return next;
+      });
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  }, [onClose, total]);
 
   /** The flow's packets as a pcap file, for Wireshark. */
   function savePcap(): void {
     saveFlowPcap(flowId).catch(onError);
   }
 
-  const packet = page?.packets[selected];
+  const packet = pages.get(Math.floor(selected / PAGE))?.[selected % PAGE];
+  const rows: { index: number; packet: PacketRow | undefined }[] = [];
+  if (total !== null)
+    for (let i = first; i < Math.min(total, first + visible); i++)
+      rows.push({ index: i, packet: pages.get(Math.floor(i / PAGE))?.[i % PAGE] });
   return (
     <section className="packets" aria-label={t('packets.heading')}>
       <header>
         <h3>{t('packets.heading')}</h3>
-        {page !== null && <span className="muted">{t('packets.count', { count: page.total })}</span>}
+        {total !== null && <span className="muted">{t('packets.count', { count: total })}</span>}
         <button onClick={() => void savePcap()}>{t('packets.savePcap')}</button>
         <button onClick={onClose} aria-label={t('packets.close')}>
           ×
         </button>
       </header>
-      {page === null ? (
+      {total === null ? (
         <p className="muted">{t('packets.loading')}</p>
       ) : (
         <div className="packets-body">
-          <ol className="packet-list">
-            {page.packets.map((p, i) => (
-              <li
-                key={p.index}
-                className={i === selected ? 'selected' : ''}
-                onClick={() => {
-                  setSelected(i);
-                  setRange(null);
-                }}
-              >
-                <span className="num">#{p.index + 1}</span> {p.fromSrc ? '→' : '←'} {p.length} B{' '}
-                <span className="muted">{summary(p)}</span>
-              </li>
-            ))}
-          </ol>
+          <div
+            className="packet-list"
+            ref={list}
+            tabIndex={0}
+            aria-label={t('packets.list')}
+            onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+          >
+            <ol className="packet-rows" style={{ height: total * ROW_HEIGHT }}>
+              {rows.map(({ index, packet: p }) => (
+                <li
+                  key={index}
+                  className={index === selected ? 'selected' : ''}
+                  style={{ top: index * ROW_HEIGHT, height: ROW_HEIGHT }}
+                  aria-selected={index === selected}
+                  onClick={() => {
+                    setSelected(index);
+                    setRange(null);
+                  }}
+                >
+                  {p === undefined ? (
+                    <span className="muted">…</span>
+                  ) : (
+                    <>
+                      <span className="num">#{p.index + 1}</span> {p.fromSrc ? '→' : '←'} {p.length} B{' '}
+                      <span className="muted">{summary(p)}</span>
+                    </>
+                  )}
+                </li>
+              ))}
+            </ol>
+          </div>
           {packet !== undefined && (
             <>
               <ul className="layer-tree" aria-label={t('packets.layers')}>
