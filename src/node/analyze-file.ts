@@ -7,10 +7,12 @@ import {
   flowSummaries,
   type AnalysisOptions,
   type CaptureSummary,
+  type CaptureWarning,
   type FlowSummary,
 } from '../core/analysis/index.js';
 import { LinkType } from '../core/capture/index.js';
 import type { ClusterIndex } from '../core/cluster/index.js';
+import { type TextParams, type WarningCode, warningText } from '../core/text/index.js';
 import { fileSize, readCaptureFile, type CaptureFileInfo, type ReadOptions } from './capture-file.js';
 
 export interface AnalyzedFile {
@@ -71,9 +73,8 @@ export async function analyzeFile(
   const summary = analysis.summary(name, info.size, info.compressed);
   summary.datapath = explainDatapath(analysis, cluster);
   if (info.decompressError !== null)
-    summary.warnings.unshift({ offset: info.bytesRead, message: info.decompressError });
-  if (cancelled)
-    summary.warnings.unshift({ offset: bytes, message: `reading was cancelled after ${bytes} bytes` });
+    summary.warnings.unshift(warning(info.bytesRead, 'gzipDamaged', info.decompressError));
+  if (cancelled) summary.warnings.unshift(warning(bytes, 'readingCancelled', { bytes }));
   const file: AnalyzedFile = { analysis, info, summary, name };
   if (cluster !== undefined) file.cluster = cluster;
   return file;
@@ -112,4 +113,9 @@ export function topFlows(file: AnalyzedFile, count: number): FlowSummary[] {
 /** Writes the file's flows as JSON text one at a time (for large outputs). */
 export function flowWriter(file: Pick<AnalyzedFile, 'analysis' | 'name' | 'cluster'>): FlowJsonWriter {
   return new FlowJsonWriter(file.analysis.flows, reportOptions(file));
+}
+
+/** A warning of the file's reading, in English and as a code the app words in its language. */
+function warning(offset: number, code: WarningCode, params: TextParams): CaptureWarning {
+  return { offset, message: warningText(code, params), code, params };
 }

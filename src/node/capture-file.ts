@@ -14,7 +14,8 @@ export interface CaptureFileInfo {
   /** Bytes handed to onChunk (the uncompressed size). */
   bytesRead: number;
   /** Set when the gzip stream was cut or damaged; the bytes before it were delivered. */
-  decompressError: string | null;
+  /** Where a damaged or cut gzip stream stopped, and why (the system's words). */
+  decompressError: { bytes: number; reason: string } | null;
 }
 
 export interface ReadOptions {
@@ -103,7 +104,7 @@ async function readGzip(
   source.on('error', (error) => gunzip.destroy(error));
   source.pipe(gunzip);
   let total = 0;
-  let decompressError: string | null = null;
+  let decompressError: CaptureFileInfo['decompressError'] = null;
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       options.signal?.throwIfAborted();
@@ -113,7 +114,7 @@ async function readGzip(
   } catch (error) {
     if (isAbort(error)) throw error;
     // A gzip cut short (the capture was copied while still being written) is like a cut capture.
-    decompressError = `the gzip stream ends early or is damaged after ${total} uncompressed bytes: ${describeError(error)}`;
+    decompressError = { bytes: total, reason: describeError(error) };
   } finally {
     source.destroy();
   }

@@ -65,6 +65,9 @@ export const WARNING_TEXT = {
   packetsTruncatedSnaplen:
     '{{packets}} packets truncated at {{layer}}; the first: record {{record}}: {{layer}} header cut short at packet byte {{at}}: needs {{need}} bytes, {{have}} there (limited by the captured length (snaplen))',
   unknownLinkType: '{{packets}} packets of link type {{name}} ({{linkType}}), which podpath does not decode',
+  // Reading the file (src/node).
+  gzipDamaged: 'the gzip stream ends early or is damaged after {{bytes}} uncompressed bytes: {{reason}}',
+  readingCancelled: 'reading was cancelled after {{bytes}} bytes',
 } as const satisfies TextCatalog;
 
 export type WarningCode = keyof typeof WARNING_TEXT;
