@@ -32,6 +32,8 @@ export interface OpenedCapture {
   summary: CaptureSummary | null;
   /** Why the file could not be read at all (state `failed`). */
   error: string | null;
+  /** The same as a warning code and its values, when the engine gave one (the UI words it). */
+  errorFact?: { code: string; params: Record<string, string | number> };
 }
 
 export interface ClusterState {

@@ -399,7 +399,9 @@ export class Session implements PodpathApi {
       progress.flows = file.analysis.flows.count;
       if (file.summary.format === null) {
         info.state = 'failed';
-        info.error = file.summary.warnings[0]?.message ?? 'not a capture';
+        const first = file.summary.warnings[0];
+        info.error = first?.message ?? 'not a capture';
+        if (first?.code !== undefined) info.errorFact = { code: first.code, params: first.params ?? {} };
       } else info.state = entry.controller.signal.aborted ? 'cancelled' : 'done';
     } catch (error) {
       entry.live = null;

@@ -53,7 +53,9 @@ function CaptureCard({
         )}
       </header>
       {capture.state === 'reading' && <progress max={100} value={percent} />}
-      {capture.error !== null && <p className="error">{capture.error}</p>}
+      {capture.error !== null && (
+        <p className="error">{engineText(t, i18n, 'warning', capture.error, capture.errorFact)}</p>
+      )}
       <p className="counts" data-packets={p.packets}>
         {t('capture.packets', { count: p.packets })} · {t('capture.flows', { count: p.flows })}
       </p>
