@@ -83,7 +83,7 @@ const PICTURE_RULES = `.png-root * { overflow: visible !important; scrollbar-wid
 
 export async function elementToPng(element: HTMLElement, scale = 2): Promise<Blob> {
   const { width, height } = fullSize(element);
-  const background = getComputedStyle(document.body).backgroundColor;
+  const background = getComputedStyle(document.documentElement).backgroundColor;
   const body = new XMLSerializer().serializeToString(withAncestors(element, width));
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +

@@ -298,6 +298,27 @@ for (const { code, locale, catalog } of LANGUAGES) {
       await page.context().close();
     });
 
+    it('follows the system between light and dark', async () => {
+      const background = async (colorScheme: 'light' | 'dark'): Promise<string> => {
+        const context = await browser.newContext({
+          locale,
+          colorScheme,
+          viewport: { width: 1400, height: 860 },
+        });
+        const page = await context.newPage();
+        await page.goto(server.url);
+        await page.locator('.card').first().waitFor();
+        await page.getByRole('tab', { name: m('tabs.path') }).click();
+        await page.getByLabel(m('path.diagram')).waitFor();
+        if (colorScheme === 'dark') await shot(page, 'path-dark');
+        const color = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+        await context.close();
+        return color;
+      };
+      expect(await background('light')).toBe('rgb(248, 250, 252)');
+      expect(await background('dark')).toBe('rgb(11, 18, 32)');
+    });
+
     it('opens a snapshot from the file chooser and captures dropped on the window (uploaded in web mode)', async () => {
       const context = await browser.newContext({ locale, viewport: { width: 1400, height: 860 } });
       const page = await context.newPage();
