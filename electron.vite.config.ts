@@ -27,12 +27,13 @@ function devContentSecurityPolicyPlugin(): Plugin {
 export default defineConfig({
   main: {
     build: {
-      // The session's thread is its own entry: src/node/session-host.ts starts
-      // ./session-worker.js beside the main bundle.
+      // The session's thread and each capture's are entries of their own: session-host.ts and
+      // capture-client.ts start ./session-worker.js and ./capture-worker.js beside the bundle.
       lib: {
         entry: {
           index: resolve('src/main/index.ts'),
           'session-worker': resolve('src/node/session-worker.ts'),
+          'capture-worker': resolve('src/node/capture-worker.ts'),
         },
       },
     },

@@ -558,6 +558,45 @@ describe('the session on its own thread (the app and podpath serve)', () => {
   });
 });
 
+describe('each capture on a thread of its own', () => {
+  it('reads two captures at once on two threads, answering as one thread does', async () => {
+    const { openCapture } = (await import(
+      join(ROOT, 'dist/node/capture-client.js')
+    )) as typeof import('../src/node/capture-client.js');
+    const files = ['node1-eth0.pcap', 'node2-eth0.pcap'].map((f) => join(DEMO_DIR, f));
+    const read = async (threaded: boolean) =>
+      Promise.all(
+        files.map(async (path, i) => {
+          let finished!: (state: string) => void;
+          const done = new Promise<string>((resolve) => (finished = resolve));
+          const client = openCapture(
+            { id: `c${i + 1}`, path, name: path.split('/').at(-1)!, threaded },
+            (e) => {
+              if (e.type === 'finished') finished(e.state);
+            },
+          );
+          expect(client.threaded).toBe(threaded);
+          expect(await done).toBe('done');
+          const rows = await client.rows();
+          const flow = rows.findIndex((r) => r.encapsulation.length > 0);
+          const result = {
+            rows,
+            charts: await client.charts(),
+            packets: await client.packets(flow, 1, 3),
+            pcap: await client.exportPackets(flow),
+          };
+          client.close();
+          await expect(client.rows()).rejects.toThrow('the capture is closed');
+          return result;
+        }),
+      );
+    const [threaded, local] = [await read(true), await read(false)];
+    expect(threaded).toEqual(local);
+    expect(threaded[0].rows.length).toBeGreaterThan(5);
+    expect(threaded[0].packets.packets).toHaveLength(3);
+  });
+});
+
 describe('podpath serve from the command line', () => {
   it('prints a tokened URL on 127.0.0.1, serves the demo, and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/podpath.js'), 'serve', '--demo'], {

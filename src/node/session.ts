@@ -7,10 +7,8 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   ApiMethod,
-  CaptureProgress,
   ChartsView,
   PacketPage,
-  PacketRow,
   FlowPage,
   FlowQuery,
   FlowRow,
@@ -20,14 +18,7 @@ import type {
   SessionState,
 } from '../api/index.js';
 import { validateArguments } from '../api/index.js';
-import {
-  ChartAggregator,
-  describePacket,
-  type FlowSummary,
-  matchesFlow,
-  parseFlowFilter,
-} from '../core/analysis/index.js';
-import { formatTimestamp, PcapWriter } from '../core/capture/index.js';
+import { type FlowSummary, matchesFlow, parseFlowFilter } from '../core/analysis/index.js';
 import { ClusterIndex } from '../core/cluster/index.js';
 import {
   compareDocument,
@@ -35,9 +26,8 @@ import {
   traceDocument,
   type TraceDocument,
 } from '../core/trace/index.js';
-import type { CaptureAnalysis } from '../core/analysis/index.js';
-import { type AnalyzedFile, analyzeFile, flowWriter } from './analyze-file.js';
-import { CaptureFileError, fileSize } from './capture-file.js';
+import { type CaptureClient, openCapture } from './capture-client.js';
+import type { CaptureJobEvent } from './capture-job.js';
 import { loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
 import { correlateFiles } from './trace-files.js';
 
@@ -49,21 +39,16 @@ export const DEMO_DIR = fileURLToPath(new URL('../../test/fixtures/lab/clusterip
 );
 const DEMO_FILES = ['client.pcap', 'node1-eth0.pcap', 'node2-eth0.pcap', 'web-node1.pcap', 'web-node2.pcap'];
 
-/** Largest pcap an export of one flow's packets makes. */
-const MAX_EXPORT_BYTES = 64 << 20;
-
 /** Session updates go out at most this often while files are read. */
 const EVENT_INTERVAL_MS = 100;
 
 interface Entry {
   info: OpenedCapture;
-  controller: AbortController;
-  file: AnalyzedFile | null;
-  /** Flow rows, made on first ask and dropped when the snapshot changes (names change). */
-  rows: FlowRow[] | null;
-  charts: ChartAggregator;
-  /** While the file is read: its analysis so far, whose flows the table can already show. */
-  live: CaptureAnalysis | null;
+  /** The capture's reading and its data, on a thread of its own (capture-client.ts). */
+  client: CaptureClient;
+  /** Flow rows once the file is read, fetched on first ask. */
+  rows: Promise<FlowRow[]> | null;
+  /** Resolves when reading ended. */
   done: Promise<void>;
 }
 
@@ -72,6 +57,8 @@ export interface SessionOptions {
   demoDir?: string;
   /** Bytes read at a time (tests make it small to watch a file being read). */
   chunkSize?: number;
+  /** false: read captures on the session's thread, not one thread each (tests). */
+  threaded?: boolean;
   /**
    * A JSON file keeping the files opened recently across runs (the desktop app's userData);
    * without it the session keeps no list and SessionState.recent is absent.
@@ -169,14 +156,14 @@ export class Session implements PodpathApi {
 
   async closeCapture(id: string): Promise<SessionState> {
     const entry = this.entry(id);
-    entry.controller.abort();
+    entry.client.close();
     this.entries.delete(id);
     this.emitSoon(0);
     return this.session();
   }
 
   async cancel(id: string): Promise<SessionState> {
-    this.entry(id).controller.abort();
+    this.entry(id).client.cancel();
     return this.session();
   }
 
@@ -184,10 +171,9 @@ export class Session implements PodpathApi {
     const ids = query.captures ?? [...this.entries.keys()];
     const filter = parseFlowFilter(query.filter ?? '');
     let rows: FlowRow[] = [];
-    for (const id of ids) {
-      const entry = this.entry(id);
-      for (const row of this.rowsOf(entry)) if (matchesFlow(filter, row)) rows.push(row);
-    }
+    const entries = ids.map((id) => this.entry(id));
+    const all = await Promise.all(entries.map((entry) => this.rowsOf(entry)));
+    for (const list of all) for (const row of list) if (matchesFlow(filter, row)) rows.push(row);
     if (query.sort !== undefined) rows = sortRows(rows, query.sort.key, query.sort.descending);
     return {
       total: rows.length,
@@ -199,72 +185,19 @@ export class Session implements PodpathApi {
 
   async packets(flowId: string, offset: number, limit: number): Promise<PacketPage> {
     const { entry, flow } = this.flowOf(flowId);
-    const src = entry.file!.analysis.flows.initiator(flow);
-    const digits = entry.file?.analysis.precisionDigits() ?? 6;
-    const packets: PacketRow[] = [];
-    let total = 0;
-    // Read the file again and keep the flow's packets on the page asked for (the flow table
-    // gives every packet the same flow id on every reading).
-    await analyzeFile(entry.info.path, {
-      observer: {
-        packet: (p, r, id, direction) => {
-          if (id !== flow) return;
-          const n = total++;
-          if (n < offset || n >= offset + limit) return;
-          const bytes = r.bytes.subarray(r.start, r.start + Math.min(r.capturedLength, 4096));
-          packets.push({
-            index: r.index,
-            time: r.hasTimestamp ? formatTimestamp(r.tsSeconds, r.tsNanos, digits) : null,
-            length: r.originalLength,
-            captured: r.capturedLength,
-            fromSrc: direction === src,
-            layers: describePacket(p, r.bytes),
-            hex: Buffer.from(bytes).toString('hex'),
-          });
-        },
-      },
-    });
-    return { total, offset, packets };
+    return entry.client.packets(flow, offset, limit);
   }
 
   async exportPackets(flowId: string): Promise<{ name: string; packets: number; base64: string }> {
     const { entry, flow } = this.flowOf(flowId);
-    const nanoseconds = (entry.file?.analysis.precisionDigits() ?? 6) > 6;
-    let writer: PcapWriter | null = null;
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    let packets = 0;
-    await analyzeFile(entry.info.path, {
-      observer: {
-        packet: (_p, r, id) => {
-          if (id !== flow) return;
-          if (writer === null) {
-            writer = new PcapWriter({ linkType: r.linkType, nanoseconds });
-            parts.push(writer.header());
-          } else if (r.linkType !== writer.linkType) return; // a pcap holds one link type
-          const record = writer.record(
-            r.tsSeconds,
-            r.tsNanos,
-            r.bytes.subarray(r.start, r.start + r.capturedLength),
-            r.originalLength,
-          );
-          size += record.length;
-          if (size > MAX_EXPORT_BYTES) throw new Error(`the flow's packets exceed ${MAX_EXPORT_BYTES} bytes`);
-          parts.push(record);
-          packets++;
-        },
-      },
-    });
-    const stem = entry.info.name.replace(/\.(pcapng|pcap|cap)(\.gz)?$/i, '');
-    return { name: `${stem}-flow-${flow}.pcap`, packets, base64: Buffer.concat(parts).toString('base64') };
+    return entry.client.exportPackets(flow);
   }
 
   private flowOf(flowId: string): { entry: Entry; flow: number } {
     const [id, number] = flowId.split(':');
     const entry = this.finished(id);
     const flow = Number(number);
-    const table = entry.file?.analysis.flows;
-    if (table === undefined || !Number.isInteger(flow) || flow < 0 || flow >= table.count)
+    if (!Number.isInteger(flow) || flow < 0 || flow >= entry.info.progress.flows)
       throw new Error(`no flow '${flowId}'`);
     return { entry, flow };
   }
@@ -275,7 +208,8 @@ export class Session implements PodpathApi {
     const services = new Map<string, number>();
     const add = (map: Map<string, number>, name: string, bytes: number): void =>
       void map.set(name, (map.get(name) ?? 0) + bytes);
-    for (const row of this.rowsOf(entry)) {
+    const [rows, charts] = await Promise.all([this.rowsOf(entry), entry.client.charts()]);
+    for (const row of rows) {
       for (const end of [row.src, row.dst])
         if (end.kind === 'pod' && end.name) add(pods, end.name, row.bytes);
       const service = row.service?.name ?? row.endpointOf?.[0]?.service;
@@ -286,12 +220,7 @@ export class Session implements PodpathApi {
         .sort((a, b) => b[1] - a[1])
         .slice(0, 10)
         .map(([name, bytes]) => ({ name, bytes }));
-    return {
-      ...entry.charts.result(),
-      topPods: top(pods),
-      topServices: top(services),
-      tunnelOverhead: entry.info.summary?.datapath?.overheadBytes ?? null,
-    };
+    return { ...charts, topPods: top(pods), topServices: top(services) };
   }
 
   async trace(ids: string[]): Promise<TraceDocument> {
@@ -347,99 +276,69 @@ export class Session implements PodpathApi {
       summary: null,
       error: null,
     };
-    const entry: Entry = {
-      info,
-      controller: new AbortController(),
-      file: null,
-      rows: null,
-      charts: new ChartAggregator(),
-      live: null,
-      done: Promise.resolve(),
-    };
+    const entry = { info } as Entry;
     this.entries.set(id, entry);
-    entry.done = this.read(entry);
+    this.start(entry);
   }
 
+  /** Reads a snapshot's names into a capture already read: read it again. */
   private reopen(entry: Entry): void {
-    entry.controller = new AbortController();
+    entry.client.close();
     entry.info.state = 'reading';
     entry.info.summary = null;
-    entry.file = null;
-    entry.rows = null;
-    entry.charts = new ChartAggregator();
-    entry.done = this.read(entry);
+    this.start(entry);
   }
 
-  private async read(entry: Entry): Promise<void> {
-    const info = entry.info;
-    const progress: CaptureProgress = info.progress;
-    try {
-      // A file that is not there is reported by analyzeFile, in its words.
-      progress.bytesTotal = await fileSize(info.path).catch(() => 0);
-      const file = await analyzeFile(info.path, {
-        name: info.name,
-        signal: entry.controller.signal,
-        keepPartial: true,
-        observer: entry.charts,
-        onStart: (analysis) => (entry.live = analysis),
+  private start(entry: Entry): void {
+    let finished!: () => void;
+    entry.done = new Promise((resolve) => (finished = resolve));
+    entry.rows = null;
+    const client: CaptureClient = openCapture(
+      {
+        id: entry.info.id,
+        path: entry.info.path,
+        name: entry.info.name,
+        ...(this.cluster ? { snapshot: this.cluster.snapshot } : {}),
         ...(this.options.chunkSize !== undefined ? { chunkSize: this.options.chunkSize } : {}),
-        ...(this.cluster ? { cluster: this.cluster } : {}),
-        onProgress: (bytes, analysis) => {
-          progress.bytesRead = bytes;
-          progress.packets = analysis.packets;
-          progress.flows = analysis.flows.count;
-          this.emitSoon(EVENT_INTERVAL_MS);
-        },
-      });
-      entry.live = null;
-      if (!this.entries.has(info.id)) return; // closed while it was read
-      entry.file = file;
-      info.summary = file.summary;
-      progress.packets = file.summary.packets;
-      progress.flows = file.analysis.flows.count;
-      if (file.summary.format === null) {
-        info.state = 'failed';
-        const first = file.summary.warnings[0];
-        info.error = first?.message ?? 'not a capture';
-        if (first?.code !== undefined) info.errorFact = { code: first.code, params: first.params ?? {} };
-      } else info.state = entry.controller.signal.aborted ? 'cancelled' : 'done';
-    } catch (error) {
-      entry.live = null;
-      info.state = 'failed';
-      info.error = error instanceof CaptureFileError ? error.message : `${info.path}: ${String(error)}`;
+        ...(this.options.threaded !== undefined ? { threaded: this.options.threaded } : {}),
+      },
+      (event) => {
+        // A capture closed, or read again, since: its reading no longer counts.
+        if (this.entries.get(entry.info.id) !== entry || entry.client !== client) return;
+        this.update(entry, event);
+        if (event.type === 'finished') finished();
+      },
+    );
+    entry.client = client;
+  }
+
+  private update(entry: Entry, event: CaptureJobEvent): void {
+    const info = entry.info;
+    info.progress = { ...event.progress, bytesTotal: event.progress.bytesTotal || info.progress.bytesTotal };
+    if (event.type === 'progress') {
+      this.emitSoon(EVENT_INTERVAL_MS);
+      return;
     }
+    info.state = event.state;
+    info.summary = event.summary;
+    info.error = event.error;
+    if (event.errorFact !== undefined) info.errorFact = event.errorFact;
     this.emitSoon(0);
   }
 
-  private rowsOf(entry: Entry): FlowRow[] {
-    if (entry.live !== null) {
-      // Still being read: the flows so far, fresh each time (they grow between calls).
-      const writer = flowWriter({
-        analysis: entry.live,
-        name: entry.info.name,
-        ...(this.cluster ? { cluster: this.cluster } : {}),
-      });
-      const count = entry.live.flows.count;
-      const rows: FlowRow[] = new Array<FlowRow>(count);
-      for (let id = 0; id < count; id++) {
-        const row = JSON.parse(writer.flow(id)) as FlowRow;
-        row.id = `${entry.info.id}:${id}`;
-        rows[id] = row;
-      }
-      return rows;
+  /** The capture's flow rows: those so far while it is read, fetched once after. */
+  private async rowsOf(entry: Entry): Promise<FlowRow[]> {
+    const reading = entry.info.state === 'reading';
+    let rows: FlowRow[];
+    if (reading) rows = await entry.client.rows();
+    else {
+      entry.rows ??= entry.client.rows();
+      rows = await entry.rows;
     }
-    if (entry.rows === null && entry.file !== null) {
-      const writer = flowWriter(entry.file);
-      const count = entry.file.analysis.flows.count;
-      const rows: FlowRow[] = new Array<FlowRow>(count);
-      for (let id = 0; id < count; id++) {
-        const row = JSON.parse(writer.flow(id)) as FlowRow;
-        row.id = `${entry.info.id}:${id}`;
-        rows[id] = row;
-      }
-      entry.rows = rows;
-    }
-    return entry.rows ?? [];
+    // Names given since the capture was opened (two open files with one base name).
+    const name = entry.info.name;
+    if (rows.length > 0 && rows[0].capture !== name) for (const row of rows) row.capture = name;
+    return rows;
   }
 
   /** Puts paths first in the recent list, and keeps the list for the next run. */
