@@ -293,9 +293,11 @@ describe('a session over the lab captures', () => {
     const s = new Session({ version: '0', chunkSize: 256 });
     await s.openCaptures([join(LAB, 'flannel-vxlan', 'node1-any.pcap')]);
     const seen: number[] = [];
+    const elapsed: number[] = [];
     for (;;) {
       const [capture] = (await s.session()).captures;
       if (capture.state !== 'reading') break;
+      if (capture.progress.elapsedMs !== undefined) elapsed.push(capture.progress.elapsedMs);
       seen.push((await s.flows({ offset: 0, limit: 5000 })).total);
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -304,6 +306,9 @@ describe('a session over the lab captures', () => {
     expect(seen.some((n) => n > 0 && n < final)).toBe(true);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(Math.max(...seen)).toBeLessThanOrEqual(final);
+    // The time reading has taken so far, for the card's rate and time left.
+    expect(elapsed.length).toBeGreaterThan(0);
+    expect(elapsed).toEqual([...elapsed].sort((a, b) => a - b));
   });
 
   it('streams session changes while files are read', async () => {

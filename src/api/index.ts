@@ -18,6 +18,8 @@ export interface CaptureProgress {
   bytesTotal: number;
   packets: number;
   flows: number;
+  /** Milliseconds since reading began (rates and time left come from it). */
+  elapsedMs?: number;
 }
 
 export interface OpenedCapture {

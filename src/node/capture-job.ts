@@ -174,6 +174,7 @@ export class CaptureJob {
     try {
       // A file that is not there is reported by analyzeFile, in its words.
       progress.bytesTotal = await fileSize(path).catch(() => 0);
+      const began = performance.now();
       const file = await analyzeFile(path, {
         name,
         signal: this.controller.signal,
@@ -186,6 +187,7 @@ export class CaptureJob {
           progress.bytesRead = bytes;
           progress.packets = analysis.packets;
           progress.flows = analysis.flows.count;
+          progress.elapsedMs = Math.round(performance.now() - began);
           this.emit({ type: 'progress', progress: { ...progress } });
         },
       });

@@ -28,6 +28,27 @@ function engineText(
   return i18n.exists(key) ? t(key, { replace: { ...fact.params } }) : english;
 }
 
+/** How fast the file is read, and how long the rest will take (not for gzip: sizes differ). */
+function ReadingRate({ capture }: { capture: OpenedCapture }): React.JSX.Element | null {
+  const { t } = useTranslation();
+  const p = capture.progress;
+  const seconds = (p.elapsedMs ?? 0) / 1000;
+  if (seconds < 0.2 || p.bytesRead === 0) return null;
+  const gzip = /\.gz$/i.test(capture.path);
+  const left =
+    gzip || p.bytesTotal <= p.bytesRead ? null : ((p.bytesTotal - p.bytesRead) * seconds) / p.bytesRead;
+  return (
+    <p className="rate muted">
+      {t('capture.rate', {
+        read: (p.bytesRead / 1e6).toFixed(0),
+        total: gzip ? '?' : (p.bytesTotal / 1e6).toFixed(0),
+        perSecond: Math.round(p.packets / seconds),
+      })}
+      {left !== null ? ` · ${t('capture.left', { seconds: Math.max(1, Math.ceil(left)) })}` : ''}
+    </p>
+  );
+}
+
 function CaptureCard({
   capture,
   onCancel,
@@ -52,7 +73,12 @@ function CaptureCard({
           </button>
         )}
       </header>
-      {capture.state === 'reading' && <progress max={100} value={percent} />}
+      {capture.state === 'reading' && (
+        <>
+          <progress max={100} value={percent} />
+          <ReadingRate capture={capture} />
+        </>
+      )}
       {capture.error !== null && (
         <p className="error">{engineText(t, i18n, 'warning', capture.error, capture.errorFact)}</p>
       )}
