@@ -79,6 +79,13 @@ export class Session implements PodpathApi {
   private readonly listeners = new Set<(event: SessionEvent) => void>();
   /** Bumped by every change (see SessionState.revision). */
   private revision = 0;
+  /** The last flows list asked for, with the captures' row lists it came from (see flows()). */
+  private view: {
+    key: string;
+    entries: (Promise<FlowRow[]> | null)[];
+    rows: FlowRow[];
+    problems: string[];
+  } | null = null;
 
   /** Newest first; null when the host keeps no list (options.recentFile). */
   private readonly recent: string[] | null;
@@ -169,17 +176,29 @@ export class Session implements PodpathApi {
 
   async flows(query: FlowQuery): Promise<FlowPage> {
     const ids = query.captures ?? [...this.entries.keys()];
-    const filter = parseFlowFilter(query.filter ?? '');
-    let rows: FlowRow[] = [];
     const entries = ids.map((id) => this.entry(id));
-    const all = await Promise.all(entries.map((entry) => this.rowsOf(entry)));
-    for (const list of all) for (const row of list) if (matchesFlow(filter, row)) rows.push(row);
-    if (query.sort !== undefined) rows = sortRows(rows, query.sort.key, query.sort.descending);
+    // Scrolling asks for page after page of one filtered, sorted list: keep the last one while
+    // its captures are read and unchanged (a 200,000-flow sort is not redone per page).
+    const key = JSON.stringify([ids, query.filter ?? '', query.sort ?? null]);
+    const stable = entries.every((e) => e.info.state !== 'reading');
+    let view =
+      stable && this.view?.key === key && this.view.entries.every((e, i) => e === entries[i]?.rows)
+        ? this.view
+        : null;
+    if (view === null) {
+      const filter = parseFlowFilter(query.filter ?? '');
+      let rows: FlowRow[] = [];
+      const all = await Promise.all(entries.map((entry) => this.rowsOf(entry)));
+      for (const list of all) for (const row of list) if (matchesFlow(filter, row)) rows.push(row);
+      if (query.sort !== undefined) rows = sortRows(rows, query.sort.key, query.sort.descending);
+      view = { key, entries: entries.map((e) => e.rows), rows, problems: filter.problems };
+      this.view = stable ? view : null;
+    }
     return {
-      total: rows.length,
+      total: view.rows.length,
       offset: query.offset,
-      rows: rows.slice(query.offset, query.offset + query.limit),
-      problems: filter.problems,
+      rows: view.rows.slice(query.offset, query.offset + query.limit),
+      problems: view.problems,
     };
   }
 
