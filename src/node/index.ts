@@ -13,3 +13,13 @@ export {
   SnapshotFileError,
   type SnapshotDocument,
 } from './snapshot-file.js';
+export {
+  analyzeFileIndexed,
+  packetPageAt,
+  packetRowsAt,
+  RandomAccessError,
+  readPacketsAt,
+  supportsRandomAccess,
+  type IndexedFile,
+  type PacketRowOptions,
+} from './packet-index.js';

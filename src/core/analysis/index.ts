@@ -4,6 +4,7 @@ export {
   type AnalysisOptions,
   type PacketObserver,
 } from './capture-analysis.js';
+export { ObserverList } from './observers.js';
 export {
   FlowJsonWriter,
   flowSummaries,

@@ -1,5 +1,11 @@
 import { type TextParams, type WarningCode, warningText } from '../text/index.js';
-import { CaptureRecord, type CaptureIssue, type CaptureIssueKind, type InterfaceInfo } from './types.js';
+import {
+  CaptureRecord,
+  type CaptureIssue,
+  type CaptureIssueKind,
+  type InterfaceInfo,
+  type SectionContext,
+} from './types.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -22,6 +28,8 @@ export abstract class Framer {
   issuesDropped = 0;
   fatal: CaptureIssue | null = null;
   recordCount = 0;
+  /** The file header or each pcapng section's header blocks, to frame a record at random later. */
+  readonly sectionContexts: SectionContext[] = [];
 
   protected chunk: Uint8Array = new Uint8Array(0);
   protected pos = 0;
@@ -58,6 +66,28 @@ export abstract class Framer {
     // After a fatal error the rest of the file is not read: nothing can be framed past it.
     this.chunk = this.fatal === null ? chunk : EMPTY;
     this.pos = 0;
+  }
+
+  /**
+   * Random access: the next `push()` holds the file's bytes from `fileOffset` on, and the next
+   * record is numbered `recordIndex`. Whatever was pushed before and not framed is dropped;
+   * what the header blocks set up (byte order, interfaces) stays. See readRecordAt.
+   */
+  seek(fileOffset: number, recordIndex: number): void {
+    this.chunk = EMPTY;
+    this.pos = 0;
+    this.chunkOffset = fileOffset;
+    this.carryLength = 0;
+    this.recordCount = recordIndex;
+  }
+
+  /**
+   * Bytes the unit being carried needs in all (its header's length field, or the header's own
+   * size while fewer bytes than that arrived); 0 when nothing is carried.
+   */
+  pendingLength(): number {
+    if (this.carryLength === 0) return 0;
+    return this.carryLength >= this.headerNeed() ? this.peekCarryLength() : this.headerNeed();
   }
 
   /** Advances to the next packet record; false when the pushed data is used up (or reading stopped). */

@@ -235,6 +235,12 @@ export class PcapReader extends Framer {
     // A snaplen of 0 means "unlimited" to some writers; judge records by the maximum instead.
     if (this.snapLength === 0) this.snapLength = MAX_RECORD_LENGTH;
     this.headerDone = true;
+    this.sectionContexts.push({
+      format: 'pcap',
+      offset: 0,
+      firstInterface: 0,
+      blocks: [{ offset: 0, bytes: b.slice(at, at + FILE_HEADER_LENGTH) }],
+    });
     const iface: InterfaceInfo = {
       index: 0,
       section: 0,

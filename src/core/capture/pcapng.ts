@@ -323,6 +323,12 @@ export class PcapngReader extends Framer {
     }
     this.sections++;
     this.sectionInterfaces = [];
+    this.sectionContexts.push({
+      format: 'pcapng',
+      offset: fileOffset,
+      firstInterface: this.interfaces.length,
+      blocks: [{ offset: fileOffset, bytes: b.slice(at, at + length) }],
+    });
     const first = this.sections === 1;
     this.options(b, at + 24, at + length - 4, fileOffset, (code, start, end) => {
       if (!first) return;
@@ -333,6 +339,11 @@ export class PcapngReader extends Framer {
 
   private interfaceDescription(b: Uint8Array, at: number, length: number, fileOffset: number): void {
     const le = this.littleEndian;
+    // Kept even when short: replaying the section must warn and skip it the same way.
+    this.sectionContexts[this.sectionContexts.length - 1].blocks.push({
+      offset: fileOffset,
+      bytes: b.slice(at, at + length),
+    });
     if (length < 20) {
       this.warn('bad-block', fileOffset, this.recordCount, 'interfaceBlockShort', { length });
       return;

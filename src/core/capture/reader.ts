@@ -8,9 +8,11 @@ import {
   type CaptureIssue,
   type InterfaceInfo,
   type RecordSource,
+  type SectionContext,
 } from './types.js';
 
 const SNIFF_LENGTH = 4;
+const NO_SECTIONS: readonly SectionContext[] = [];
 
 /**
  * Reads any pcap or pcapng file, pushed in chunks of any size: the first four bytes pick
@@ -57,6 +59,11 @@ export class CaptureReader implements RecordSource {
 
   get fatal(): CaptureIssue | null {
     return this.impl === null ? this.ownFatal : this.impl.fatal;
+  }
+
+  /** The file header or each pcapng section's header blocks (see SectionContext); empty before them. */
+  get sectionContexts(): readonly SectionContext[] {
+    return this.impl === null ? NO_SECTIONS : this.impl.sectionContexts;
   }
 
   get recordCount(): number {

@@ -93,6 +93,22 @@ export type CaptureIssueKind =
   | 'truncated'
   | 'empty';
 
+/**
+ * What framing one packet record needs besides its own bytes (see readRecordAt): copies of the
+ * pcap file header, or of a pcapng section's Section Header and Interface Description Blocks
+ * (its byte order, link types, timestamp resolutions and offsets). A file has one per section,
+ * and sections are few: a pcap file has one, most pcapng files one.
+ */
+export interface SectionContext {
+  format: CaptureFormat;
+  /** File offset of the file header (pcap) or Section Header Block (pcapng): the section starts here. */
+  offset: number;
+  /** Index in the reader's `interfaces` of the section's first interface. */
+  firstInterface: number;
+  /** The header blocks, copied, in file order, each with its file offset. Grows while IDBs arrive. */
+  blocks: { offset: number; bytes: Uint8Array }[];
+}
+
 /** What every capture reader offers; see CaptureReader for the format-sniffing front. */
 export interface RecordSource {
   readonly record: CaptureRecord;

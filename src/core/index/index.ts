@@ -1,0 +1,1 @@
+export { PacketIndex, NO_FLOW, type SectionSource } from './packet-index.js';
