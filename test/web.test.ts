@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SessionEvent, type SessionState, validateArguments, ApiInputError } from '../src/api/index.js';
 import { DEMO_DIR, Session } from '../src/node/session.js';
@@ -244,6 +245,31 @@ describe('a session over the lab captures', () => {
     const page = await session.packets(flow.id, 0, 1000);
     expect(parsed.map((p) => p.data)).toEqual(page.packets.map((p) => p.hex));
     expect(parsed.map((p) => p.len)).toEqual(page.packets.map((p) => p.length));
+  });
+
+  it('pages through every packet of a capture, at random through the index or again from the start of a gzip', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podpath-all-'));
+    const plain = join(DEMO_DIR, 'node1-eth0.pcap');
+    const zipped = join(dir, 'node1-eth0.pcap.gz');
+    writeFileSync(zipped, gzipSync(readFileSync(plain)));
+    const s = new Session({ version: '0' });
+    await s.openCaptures([plain, zipped]);
+    const state = await s.settled();
+    const packets = state.captures[0].summary!.packets;
+    const indexed = await s.packets('c1:*', 20, 30);
+    const reread = await s.packets('c2:*', 20, 30);
+    expect(indexed.total).toBe(packets);
+    expect(reread.total).toBe(packets);
+    expect(indexed.packets.map((p) => p.index)).toEqual(Array.from({ length: 30 }, (_, i) => 20 + i));
+    expect(indexed).toEqual(reread);
+    // One flow's packets the same way, and its pcap.
+    const flow = (await s.flows({ offset: 0, limit: 1, filter: 'encap:vxlan', captures: ['c1'] })).rows[0];
+    const number = flow.id.split(':')[1];
+    expect(await s.packets(`c1:${number}`, 0, 100)).toEqual(await s.packets(`c2:${number}`, 0, 100));
+    const [a, b] = [await s.exportPackets(`c1:${number}`), await s.exportPackets(`c2:${number}`)];
+    expect(a.base64).toBe(b.base64);
+    expect(a.packets).toBe(flow.packets);
+    await expect(s.packets('c1:x', 0, 1)).rejects.toThrow("no flow 'c1:x'");
   });
 
   it('traces and compares the open captures', async () => {

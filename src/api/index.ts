@@ -132,7 +132,11 @@ export interface PodpathApi {
   /** Stops reading a capture; what was read so far stays. */
   cancel(id: string): Promise<SessionState>;
   flows(query: FlowQuery): Promise<FlowPage>;
-  /** A flow's packets (`FlowRow.id`), decoded layer by layer, a page at a time. */
+  /**
+   * A flow's packets (`FlowRow.id`), or every packet of a capture ("<capture id>:*"), decoded
+   * layer by layer, a page at a time: only the page is read again (through the packet index;
+   * a gzip'd capture is read from its start).
+   */
   packets(flowId: string, offset: number, limit: number): Promise<PacketPage>;
   /** A flow's packets as a pcap file Wireshark opens (base64; at most 64 MB). */
   exportPackets(flowId: string): Promise<{ name: string; packets: number; base64: string }>;

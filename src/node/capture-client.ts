@@ -5,13 +5,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FlowRow, PacketPage } from '../api/index.js';
-import { CaptureJob, type CaptureJobEvent, type CaptureJobOptions, type JobCharts } from './capture-job.js';
+import type { ChartsView, FlowRow, PacketPage } from '../api/index.js';
+import { CaptureJob, type CaptureJobEvent, type CaptureJobOptions } from './capture-job.js';
 
 export interface CaptureClient {
   readonly threaded: boolean;
   rows(): Promise<FlowRow[]>;
-  charts(): Promise<JobCharts>;
+  charts(): Promise<ChartsView>;
   packets(flow: number, offset: number, limit: number): Promise<PacketPage>;
   exportPackets(flow: number): Promise<{ name: string; packets: number; base64: string }>;
   cancel(): void;
@@ -82,8 +82,8 @@ class WorkerCapture implements CaptureClient {
     return this.call('rows', []) as Promise<FlowRow[]>;
   }
 
-  charts(): Promise<JobCharts> {
-    return this.call('charts', []) as Promise<JobCharts>;
+  charts(): Promise<ChartsView> {
+    return this.call('charts', []) as Promise<ChartsView>;
   }
 
   packets(flow: number, offset: number, limit: number): Promise<PacketPage> {

@@ -5,15 +5,18 @@
 import type { CaptureProgress, ChartsView, FlowRow, PacketPage, PacketRow } from '../api/index.js';
 import {
   type CaptureAnalysis,
-  type CaptureCharts,
   type CaptureSummary,
   ChartAggregator,
   describePacket,
 } from '../core/analysis/index.js';
-import { formatTimestamp, PcapWriter } from '../core/capture/index.js';
+import { type CaptureRecord, formatTimestamp, PcapWriter } from '../core/capture/index.js';
 import { ClusterIndex, type ClusterSnapshot } from '../core/cluster/index.js';
-import { type AnalyzedFile, analyzeFile, flowWriter } from './analyze-file.js';
+import { analyzeFile, flowWriter } from './analyze-file.js';
 import { CaptureFileError, fileSize } from './capture-file.js';
+import { analyzeFileIndexed, type IndexedFile, packetPageAt, readPacketsAt } from './packet-index.js';
+
+/** The flow number that stands for every packet of the capture (`FlowRow.id` "<capture>:*"). */
+export const ALL_PACKETS = -1;
 
 /** Largest pcap an export of one flow's packets makes. */
 const MAX_EXPORT_BYTES = 64 << 20;
@@ -42,16 +45,41 @@ export type CaptureJobEvent =
       errorFact?: { code: string; params: Record<string, string | number> };
     };
 
-/** Charts without the session's parts (top pods and Services come from the rows). */
-export type JobCharts = CaptureCharts & Pick<ChartsView, 'tunnelOverhead'>;
+/**
+ * While a file is read, flow rows are made afresh only after twice the time making them took
+ * last: making them stops the reading, so asking can cost it at most a third of its time.
+ */
+const LIVE_ROWS_PAUSE = 2;
+
+/** Bytes by pod (either end) and by the Service reached, the 10 biggest of each. */
+function topTalkers(rows: readonly FlowRow[]): Pick<ChartsView, 'topPods' | 'topServices'> {
+  const pods = new Map<string, number>();
+  const services = new Map<string, number>();
+  const add = (map: Map<string, number>, name: string, bytes: number): void =>
+    void map.set(name, (map.get(name) ?? 0) + bytes);
+  for (const row of rows) {
+    for (const end of [row.src, row.dst]) if (end.kind === 'pod' && end.name) add(pods, end.name, row.bytes);
+    const service = row.service?.name ?? row.endpointOf?.[0]?.service;
+    if (service !== undefined) add(services, service, row.bytes);
+  }
+  const top = (map: Map<string, number>): { name: string; bytes: number }[] =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([name, bytes]) => ({ name, bytes }));
+  return { topPods: top(pods), topServices: top(services) };
+}
 
 export class CaptureJob {
   private readonly controller = new AbortController();
   private readonly charts = new ChartAggregator();
   private readonly cluster: ClusterIndex | undefined;
   private live: CaptureAnalysis | null = null;
-  private file: AnalyzedFile | null = null;
+  private file: IndexedFile | null = null;
+  /** The finished rows, between being made (for the charts' ranking) and handed over. */
   private rowsCache: FlowRow[] | null = null;
+  private liveRows: { at: number; took: number; rows: FlowRow[] } | null = null;
+  private tops: Pick<ChartsView, 'topPods' | 'topServices'> | null = null;
   private readonly progress: CaptureProgress = { bytesRead: 0, bytesTotal: 0, packets: 0, flows: 0 };
   /** Resolves when reading ended, however it ended. */
   readonly finished: Promise<void>;
@@ -69,11 +97,46 @@ export class CaptureJob {
     this.controller.abort();
   }
 
-  /** The flow rows: those found so far while the file is read, all of them after. */
+  /**
+   * The flow rows: those found so far while the file is read (see LIVE_ROWS_PAUSE), all of
+   * them after. The session keeps the finished list, so this thread lets go of it once handed
+   * over.
+   */
   rows(): FlowRow[] {
-    const analysis = this.file?.analysis ?? this.live;
-    if (analysis === null) return [];
-    if (this.rowsCache !== null) return this.rowsCache;
+    if (this.file === null && this.live !== null) {
+      const now = performance.now();
+      const last = this.liveRows;
+      if (last === null || now - last.at > LIVE_ROWS_PAUSE * last.took) {
+        const rows = this.makeRows(this.live);
+        this.liveRows = { at: performance.now(), took: performance.now() - now, rows };
+      }
+      return this.liveRows!.rows;
+    }
+    const rows = this.rowsCache ?? this.finishedRows();
+    this.rowsCache = null;
+    return rows;
+  }
+
+  /** The charts, with the top pods and Services by bytes (ranked here: the rows stay here). */
+  chartsView(): ChartsView {
+    if (this.tops === null) {
+      this.rowsCache ??= this.finishedRows();
+    }
+    return {
+      ...this.charts.result(),
+      ...(this.tops ?? { topPods: [], topServices: [] }),
+      tunnelOverhead: this.file?.summary.datapath?.overheadBytes ?? null,
+    };
+  }
+
+  private finishedRows(): FlowRow[] {
+    if (this.file === null) return [];
+    const rows = this.makeRows(this.file.analysis);
+    this.tops ??= topTalkers(rows);
+    return rows;
+  }
+
+  private makeRows(analysis: CaptureAnalysis): FlowRow[] {
     const writer = flowWriter({
       analysis,
       name: this.options.name,
@@ -86,22 +149,25 @@ export class CaptureJob {
       row.id = `${this.options.id}:${id}`;
       rows[id] = row;
     }
-    // Still being read: fresh each time (they grow between calls).
-    if (this.file !== null) this.rowsCache = rows;
     return rows;
   }
 
-  chartsView(): JobCharts {
-    return {
-      ...this.charts.result(),
-      tunnelOverhead: this.file?.summary.datapath?.overheadBytes ?? null,
-    };
-  }
-
+  /**
+   * A page of a flow's packets (or, for ALL_PACKETS, the capture's): read at random through
+   * the packet index, only the rows asked for; a gzip'd capture is read again from its start.
+   */
   async packets(flow: number, offset: number, limit: number): Promise<PacketPage> {
     const file = this.finishedFile(flow);
-    const src = file.analysis.flows.initiator(flow);
+    const table = file.analysis.flows;
     const digits = file.analysis.precisionDigits();
+    if (file.randomAccess) {
+      const numbers = flow === ALL_PACKETS ? null : this.packetNumbers(file, flow);
+      return packetPageAt(this.options.path, file.packetIndex, numbers, offset, limit, {
+        precisionDigits: digits,
+        flows: table,
+      });
+    }
+    const src = flow === ALL_PACKETS ? -1 : table.initiator(flow);
     const packets: PacketRow[] = [];
     let total = 0;
     // Read the file again and keep the flow's packets on the page asked for (the flow table
@@ -109,7 +175,7 @@ export class CaptureJob {
     await analyzeFile(this.options.path, {
       observer: {
         packet: (p, r, id, direction) => {
-          if (id !== flow) return;
+          if (id !== flow && flow !== ALL_PACKETS) return;
           const n = total++;
           if (n < offset || n >= offset + limit) return;
           const bytes = r.bytes.subarray(r.start, r.start + Math.min(r.capturedLength, 4096));
@@ -118,7 +184,7 @@ export class CaptureJob {
             time: r.hasTimestamp ? formatTimestamp(r.tsSeconds, r.tsNanos, digits) : null,
             length: r.originalLength,
             captured: r.capturedLength,
-            fromSrc: direction === src,
+            fromSrc: flow === ALL_PACKETS ? id < 0 || direction === table.initiator(id) : direction === src,
             layers: describePacket(p, r.bytes),
             hex: Buffer.from(bytes).toString('hex'),
           });
@@ -128,6 +194,12 @@ export class CaptureJob {
     return { total, offset, packets };
   }
 
+  /** The packet numbers of one flow, from the index. */
+  private packetNumbers(file: IndexedFile, flow: number): Uint32Array {
+    const table = file.analysis.flows;
+    return file.packetIndex.packetsOf(flow, table.packetsFrom(flow, 0) + table.packetsFrom(flow, 1));
+  }
+
   async exportPackets(flow: number): Promise<{ name: string; packets: number; base64: string }> {
     const file = this.finishedFile(flow);
     const nanoseconds = file.analysis.precisionDigits() > 6;
@@ -135,34 +207,43 @@ export class CaptureJob {
     const parts: Uint8Array[] = [];
     let size = 0;
     let packets = 0;
-    await analyzeFile(this.options.path, {
-      observer: {
-        packet: (_p, r, id) => {
-          if (id !== flow) return;
-          if (writer === null) {
-            writer = new PcapWriter({ linkType: r.linkType, nanoseconds });
-            parts.push(writer.header());
-          } else if (r.linkType !== writer.linkType) return; // a pcap holds one link type
-          const record = writer.record(
-            r.tsSeconds,
-            r.tsNanos,
-            r.bytes.subarray(r.start, r.start + r.capturedLength),
-            r.originalLength,
-          );
-          size += record.length;
-          if (size > MAX_EXPORT_BYTES) throw new Error(`the flow's packets exceed ${MAX_EXPORT_BYTES} bytes`);
-          parts.push(record);
-          packets++;
-        },
-      },
-    });
+    const add = (r: CaptureRecord): void => {
+      if (writer === null) {
+        writer = new PcapWriter({ linkType: r.linkType, nanoseconds });
+        parts.push(writer.header());
+      } else if (r.linkType !== writer.linkType) return; // a pcap holds one link type
+      const record = writer.record(
+        r.tsSeconds,
+        r.tsNanos,
+        r.bytes.subarray(r.start, r.start + r.capturedLength),
+        r.originalLength,
+      );
+      size += record.length;
+      if (size > MAX_EXPORT_BYTES) throw new Error(`the flow's packets exceed ${MAX_EXPORT_BYTES} bytes`);
+      parts.push(record);
+      packets++;
+    };
+    if (file.randomAccess && flow !== ALL_PACKETS) {
+      for (const r of await readPacketsAt(
+        this.options.path,
+        file.packetIndex,
+        this.packetNumbers(file, flow),
+      ))
+        add(r);
+    } else {
+      await analyzeFile(this.options.path, {
+        observer: { packet: (_p, r, id) => (id === flow || flow === ALL_PACKETS) && add(r) },
+      });
+    }
     const stem = this.options.name.replace(/\.(pcapng|pcap|cap)(\.gz)?$/i, '');
-    return { name: `${stem}-flow-${flow}.pcap`, packets, base64: Buffer.concat(parts).toString('base64') };
+    const what = flow === ALL_PACKETS ? 'all' : `flow-${flow}`;
+    return { name: `${stem}-${what}.pcap`, packets, base64: Buffer.concat(parts).toString('base64') };
   }
 
-  private finishedFile(flow: number): AnalyzedFile {
+  private finishedFile(flow: number): IndexedFile {
     const file = this.file;
     if (file === null) throw new Error(`capture '${this.options.name}' is still being read`);
+    if (flow === ALL_PACKETS) return file;
     if (!Number.isInteger(flow) || flow < 0 || flow >= file.analysis.flows.count)
       throw new Error(`no flow '${this.options.id}:${flow}'`);
     return file;
@@ -175,7 +256,7 @@ export class CaptureJob {
       // A file that is not there is reported by analyzeFile, in its words.
       progress.bytesTotal = await fileSize(path).catch(() => 0);
       const began = performance.now();
-      const file = await analyzeFile(path, {
+      const file = await analyzeFileIndexed(path, {
         name,
         signal: this.controller.signal,
         keepPartial: true,

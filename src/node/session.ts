@@ -27,7 +27,7 @@ import {
   type TraceDocument,
 } from '../core/trace/index.js';
 import { type CaptureClient, openCapture } from './capture-client.js';
-import type { CaptureJobEvent } from './capture-job.js';
+import { ALL_PACKETS, type CaptureJobEvent } from './capture-job.js';
 import { loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
 import { correlateFiles } from './trace-files.js';
 
@@ -215,6 +215,7 @@ export class Session implements PodpathApi {
   private flowOf(flowId: string): { entry: Entry; flow: number } {
     const [id, number] = flowId.split(':');
     const entry = this.finished(id);
+    if (number === '*') return { entry, flow: ALL_PACKETS };
     const flow = Number(number);
     if (!Number.isInteger(flow) || flow < 0 || flow >= entry.info.progress.flows)
       throw new Error(`no flow '${flowId}'`);
@@ -222,24 +223,7 @@ export class Session implements PodpathApi {
   }
 
   async charts(id: string): Promise<ChartsView> {
-    const entry = this.finished(id);
-    const pods = new Map<string, number>();
-    const services = new Map<string, number>();
-    const add = (map: Map<string, number>, name: string, bytes: number): void =>
-      void map.set(name, (map.get(name) ?? 0) + bytes);
-    const [rows, charts] = await Promise.all([this.rowsOf(entry), entry.client.charts()]);
-    for (const row of rows) {
-      for (const end of [row.src, row.dst])
-        if (end.kind === 'pod' && end.name) add(pods, end.name, row.bytes);
-      const service = row.service?.name ?? row.endpointOf?.[0]?.service;
-      if (service !== undefined) add(services, service, row.bytes);
-    }
-    const top = (map: Map<string, number>): { name: string; bytes: number }[] =>
-      [...map]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 10)
-        .map(([name, bytes]) => ({ name, bytes }));
-    return { ...charts, topPods: top(pods), topServices: top(services) };
+    return this.finished(id).client.charts();
   }
 
   async trace(ids: string[]): Promise<TraceDocument> {
