@@ -12,6 +12,19 @@ import { useShowNames } from './prefs.js';
 const ROW_HEIGHT = 30;
 /** Rows fetched at a time; pages are fetched as they scroll into view. */
 const PAGE = 200;
+/** Pages kept on hand (the rest are fetched again when scrolled back to). */
+const MAX_PAGES = 40;
+/** How long scrolling rests before the rows there are asked for. */
+const SCROLL_REST_MS = 60;
+/** Longest wait between refreshes while a file is read. */
+const REFRESH_MS = 1000;
+
+/** `pages` without the ones farthest from page `near`, when there are too many. */
+function keepNear(pages: Map<number, FlowRow[]>, near: number): Map<number, FlowRow[]> {
+  if (pages.size <= MAX_PAGES) return pages;
+  const keep = [...pages.keys()].sort((a, b) => Math.abs(a - near) - Math.abs(b - near)).slice(0, MAX_PAGES);
+  return new Map(keep.map((k) => [k, pages.get(k)!]));
+}
 const FILTER_DELAY_MS = 150;
 
 interface Props {
@@ -146,20 +159,43 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
     return () => clearTimeout(timer);
   }, [text]);
 
+  /**
+   * The query the pages on hand belong to, and the pages being fetched for it: a reply for an
+   * older query is dropped, and a page is never asked for twice at once.
+   */
+  const query = useRef({ generation: 0, inFlight: new Set<number>() });
+
+  const fetchPage = (p: number): void => {
+    const current = query.current;
+    if (current.inFlight.has(p)) return;
+    current.inFlight.add(p);
+    api.flows({ offset: p * PAGE, limit: PAGE, filter, sort }).then(
+      (page) => {
+        current.inFlight.delete(p);
+        if (query.current !== current) return;
+        setTotal(page.total);
+        setPages((old) => keepNear(new Map(old).set(p, page.rows), p));
+      },
+      (error: unknown) => {
+        current.inFlight.delete(p);
+        onError(error);
+      },
+    );
+  };
+
   // A new filter, sort or capture: start over from the first page.
   useEffect(() => {
-    let live = true;
+    const current = { generation: query.current.generation + 1, inFlight: new Set<number>([0]) };
+    query.current = current;
     api.flows({ offset: 0, limit: PAGE, filter, sort }).then((page) => {
-      if (!live) return;
+      current.inFlight.delete(0);
+      if (query.current !== current) return;
       setTotal(page.total);
       setProblems(page.problems);
       setPages(new Map([[0, page.rows]]));
       setSelected(0);
       body.current?.scrollTo({ top: 0 });
     }, onError);
-    return () => {
-      live = false;
-    };
   }, [filter, sort, done]);
 
   const first = Math.floor(scrollTop / ROW_HEIGHT);
@@ -171,30 +207,44 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
     return out;
   }, [first, visible, total]);
 
+  // While files are read: refresh the total and the pages on screen (keeping the scroll position
+  // and the selection), at most once a second and one refresh at a time, so that asking does not
+  // slow the reading down.
+  const refresh = useRef({ running: false, last: 0, timer: 0 });
   useEffect(() => {
     if (growing === 0) return;
-    let live = true;
-    // Refresh the total and the pages on screen; keep the scroll position and the selection.
-    for (const p of wanted) {
-      api.flows({ offset: p * PAGE, limit: PAGE, filter, sort }).then((page) => {
-        if (!live) return;
-        setTotal(page.total);
-        setPages((old) => new Map([...old].filter(([k]) => wanted.includes(k))).set(p, page.rows));
-      }, onError);
-    }
-    return () => {
-      live = false;
+    const state = refresh.current;
+    const run = (): void => {
+      state.timer = 0;
+      if (state.running) return;
+      state.running = true;
+      state.last = performance.now();
+      const current = query.current;
+      Promise.all(
+        wanted.map((p) =>
+          api.flows({ offset: p * PAGE, limit: PAGE, filter, sort }).then((page) => {
+            if (query.current !== current) return;
+            setTotal(page.total);
+            setPages((old) => new Map([...old].filter(([k]) => wanted.includes(k))).set(p, page.rows));
+          }),
+        ),
+      )
+        .catch(onError)
+        .finally(() => (state.running = false));
     };
+    const wait = REFRESH_MS - (performance.now() - state.last);
+    if (wait <= 0 && !state.running) run();
+    else if (state.timer === 0) state.timer = window.setTimeout(run, Math.max(wait, 50));
   }, [growing]);
+  useEffect(() => () => window.clearTimeout(refresh.current.timer), []);
 
+  // The pages on screen, once scrolling slows down (a fast drag past 100 pages asks for none of them).
   useEffect(() => {
-    for (const p of wanted) {
-      if (pages.has(p)) continue;
-      api
-        .flows({ offset: p * PAGE, limit: PAGE, filter, sort })
-        .then((page) => setPages((old) => new Map(old).set(p, page.rows)), onError);
-    }
-  }, [wanted]);
+    const missing = wanted.filter((p) => !pages.has(p));
+    if (missing.length === 0) return;
+    const timer = window.setTimeout(() => missing.forEach(fetchPage), SCROLL_REST_MS);
+    return () => window.clearTimeout(timer);
+  }, [wanted, pages]);
 
   useEffect(() => {
     const el = body.current;

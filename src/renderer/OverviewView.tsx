@@ -1,7 +1,9 @@
+import { useState } from 'react';
 import type { i18n as I18n, TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { OpenedCapture, SessionState } from '../api/index.js';
 import { ChartsPanel } from './ChartsPanel.js';
+import { PacketsPanel } from './PacketsPanel.js';
 
 interface Props {
   session: SessionState;
@@ -53,7 +55,11 @@ function CaptureCard({
   capture,
   onCancel,
   onClose,
-}: { capture: OpenedCapture } & Pick<Props, 'onCancel' | 'onClose'>): React.JSX.Element {
+  onPackets,
+}: { capture: OpenedCapture; onPackets: (id: string) => void } & Pick<
+  Props,
+  'onCancel' | 'onClose'
+>): React.JSX.Element {
   const { t, i18n } = useTranslation();
   const s = capture.summary;
   const p = capture.progress;
@@ -68,9 +74,19 @@ function CaptureCard({
         {capture.state === 'reading' ? (
           <button onClick={() => onCancel(capture.id)}>{t('capture.cancel')}</button>
         ) : (
-          <button onClick={() => onClose(capture.id)} aria-label={`${t('capture.close')} ${capture.name}`}>
-            {t('capture.close')}
-          </button>
+          <>
+            {(capture.state === 'done' || capture.state === 'cancelled') && (
+              <button
+                onClick={() => onPackets(capture.id)}
+                aria-label={`${t('capture.allPackets')} ${capture.name}`}
+              >
+                {t('capture.allPackets')}
+              </button>
+            )}
+            <button onClick={() => onClose(capture.id)} aria-label={`${t('capture.close')} ${capture.name}`}>
+              {t('capture.close')}
+            </button>
+          </>
         )}
       </header>
       {capture.state === 'reading' && (
@@ -127,13 +143,25 @@ function CaptureCard({
 
 /** One card per capture: what it is, how far it was read, its data path, its warnings. */
 export function OverviewView({ session, onCancel, onClose, onError }: Props): React.JSX.Element {
+  // Every packet of one capture, in the packets panel ("<capture id>:*").
+  const [packetsOf, setPacketsOf] = useState<string | null>(null);
+  const open = packetsOf !== null && session.captures.some((c) => c.id === packetsOf);
   return (
     <>
       <section className="overview">
         {session.captures.map((c) => (
-          <CaptureCard key={c.id} capture={c} onCancel={onCancel} onClose={onClose} />
+          <CaptureCard
+            key={c.id}
+            capture={c}
+            onCancel={onCancel}
+            onClose={onClose}
+            onPackets={setPacketsOf}
+          />
         ))}
       </section>
+      {open && (
+        <PacketsPanel flowId={`${packetsOf}:*`} onClose={() => setPacketsOf(null)} onError={onError} />
+      )}
       <ChartsPanel captures={session.captures} onError={onError} />
     </>
   );
