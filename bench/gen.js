@@ -41,7 +41,7 @@ const KINDS = [
   { name: 'icmp', flows: 1_500, meanPackets: 22 },
   { name: 'arp', flows: 500, meanPackets: 34 },
 ];
-const K_VXLAN = 0,
+export const K_VXLAN = 0,
   K_TCP = 1,
   K_UDP = 2,
   K_DNS = 3,
@@ -53,7 +53,7 @@ const CONCURRENT_FLOWS = 1200;
 const STICKY = 0.5;
 
 // TCP flags
-const FIN = 0x01,
+export const FIN = 0x01,
   SYN = 0x02,
   RST = 0x04,
   PSH = 0x08,
@@ -315,11 +315,11 @@ function buildCapture() {
 }
 
 /** A script entry: direction (0 client to server), a kind-specific code (TCP flags, ICMP type, ARP op), payload length. */
-function entry(dir, code, len) {
+export function entry(dir, code, len) {
   return (len << 9) | (code << 1) | dir;
 }
 
-function frameLength(kind, e) {
+export function frameLength(kind, e) {
   const code = (e >> 1) & 0xff;
   const len = e >>> 9;
   switch (kind) {
@@ -360,7 +360,14 @@ function shuffle(a, int) {
   }
 }
 
-function writeCapture(file, plan) {
+/**
+ * Writes `plan.flows` to `file` as one capture, CONCURRENT_FLOWS at a time with their packets
+ * interleaved over DURATION_US, and returns { packets, fileBytes, lastTsUs }. Each flow is what
+ * buildCapture's newFlow makes (gen-flows.js makes its own): a kind, a script of entry()s, its
+ * addresses, ports and MACs (VXLAN flows: nodes and outer ports) and its sequence, timestamp,
+ * window and IP ID counters. `plan.rng` draws the timing and payloads.
+ */
+export function writeCapture(file, plan) {
   const { flows, rng } = plan;
   const OUT_SIZE = 16 << 20;
   const out = Buffer.allocUnsafe(OUT_SIZE);
