@@ -124,6 +124,35 @@ describe('a session over the lab captures', () => {
     expect(byBytes.rows[0].bytes).toBe(Math.max(...all.rows.map((r) => r.bytes)));
     const pods = await session.flows({ offset: 0, limit: 5000, filter: 'pod:client ns:default port:8080' });
     for (const row of pods.rows) expect([row.src.port, row.dst.port]).toContain(8080);
+    // One capture's pages come from its own thread, ordered by the flow table's numbers: the
+    // same rows, in the same order, as its rows within the list of every capture.
+    for (const sort of [
+      undefined,
+      { key: 'bytes' as const, descending: true },
+      { key: 'packets' as const, descending: false },
+      { key: 'dst' as const, descending: true },
+    ]) {
+      for (const filter of ['', 'proto:tcp']) {
+        const everywhere = await session.flows({ offset: 0, limit: 5000, filter, ...(sort ? { sort } : {}) });
+        const alone = await session.flows({
+          captures: ['c2'],
+          offset: 0,
+          limit: 5000,
+          filter,
+          ...(sort ? { sort } : {}),
+        });
+        expect(alone.rows).toEqual(everywhere.rows.filter((r) => r.id.startsWith('c2:')));
+        const middle = await session.flows({
+          captures: ['c2'],
+          offset: 3,
+          limit: 4,
+          filter,
+          ...(sort ? { sort } : {}),
+        });
+        expect(middle.rows).toEqual(alone.rows.slice(3, 7));
+        expect(middle.total).toBe(alone.total);
+      }
+    }
     expect((await session.flows({ offset: 0, limit: 10, filter: 'colour:red port:http' })).problems).toEqual([
       "unknown filter 'colour:' (pod, ns, svc, node, port, proto, encap)",
       'port:http is not a port number',

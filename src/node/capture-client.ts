@@ -5,12 +5,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ChartsView, FlowRow, PacketPage } from '../api/index.js';
+import type { ChartsView, FlowPage, FlowQuery, FlowRow, PacketPage } from '../api/index.js';
 import { CaptureJob, type CaptureJobEvent, type CaptureJobOptions } from './capture-job.js';
 
 export interface CaptureClient {
   readonly threaded: boolean;
   rows(): Promise<FlowRow[]>;
+  /** One page of the flows table of this capture (see CaptureJob.page). */
+  page(query: FlowQuery): Promise<FlowPage>;
   charts(): Promise<ChartsView>;
   packets(flow: number, offset: number, limit: number): Promise<PacketPage>;
   exportPackets(flow: number): Promise<{ name: string; packets: number; base64: string }>;
@@ -22,8 +24,8 @@ export interface CaptureClient {
 /** Calls to the worker, and what comes back. */
 export type CaptureRequest = {
   id: number;
-  method: 'rows' | 'charts' | 'packets' | 'exportPackets' | 'cancel';
-  args: number[];
+  method: 'rows' | 'page' | 'charts' | 'packets' | 'exportPackets' | 'cancel';
+  args: (number | FlowQuery)[];
 };
 export type CaptureMessage =
   | { type: 'event'; event: CaptureJobEvent }
@@ -51,6 +53,8 @@ function inThread(job: CaptureJob): CaptureClient {
   return {
     threaded: false,
     rows: () => open(() => job.rows()),
+    // A copy, as a thread's answer would be: the session renames rows it is given.
+    page: (query) => open(() => structuredClone(job.page(query))),
     charts: () => open(() => job.chartsView()),
     packets: (flow, offset, limit) => open(() => job.packets(flow, offset, limit)),
     exportPackets: (flow) => open(() => job.exportPackets(flow)),
@@ -82,6 +86,10 @@ class WorkerCapture implements CaptureClient {
     return this.call('rows', []) as Promise<FlowRow[]>;
   }
 
+  page(query: FlowQuery): Promise<FlowPage> {
+    return this.call('page', [query]) as Promise<FlowPage>;
+  }
+
   charts(): Promise<ChartsView> {
     return this.call('charts', []) as Promise<ChartsView>;
   }
@@ -104,7 +112,7 @@ class WorkerCapture implements CaptureClient {
     void this.worker.terminate();
   }
 
-  private call(method: CaptureRequest['method'], args: number[]): Promise<unknown> {
+  private call(method: CaptureRequest['method'], args: CaptureRequest['args']): Promise<unknown> {
     if (this.gone !== null) return Promise.reject(this.gone);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -2,17 +2,28 @@
 // read), its flow rows, its charts, and its packets read again on request. A CaptureJob runs
 // on a worker thread of its own (capture-worker.ts), so that several captures are read on
 // several cores; capture-client.ts is the session's handle on it, wherever it runs.
-import type { CaptureProgress, ChartsView, FlowRow, PacketPage, PacketRow } from '../api/index.js';
+import type {
+  CaptureProgress,
+  ChartsView,
+  FlowPage,
+  FlowQuery,
+  FlowRow,
+  PacketPage,
+  PacketRow,
+} from '../api/index.js';
 import {
   type CaptureAnalysis,
   type CaptureSummary,
   ChartAggregator,
   describePacket,
+  matchesFlow,
+  parseFlowFilter,
 } from '../core/analysis/index.js';
 import { type CaptureRecord, formatTimestamp, PcapWriter } from '../core/capture/index.js';
 import { ClusterIndex, type ClusterSnapshot } from '../core/cluster/index.js';
 import { analyzeFile, flowWriter } from './analyze-file.js';
 import { CaptureFileError, fileSize } from './capture-file.js';
+import { sortFlowIds, sortRows } from './flow-rows.js';
 import { analyzeFileIndexed, type IndexedFile, packetPageAt, readPacketsAt } from './packet-index.js';
 
 /** The flow number that stands for every packet of the capture (`FlowRow.id` "<capture>:*"). */
@@ -76,8 +87,11 @@ export class CaptureJob {
   private readonly cluster: ClusterIndex | undefined;
   private live: CaptureAnalysis | null = null;
   private file: IndexedFile | null = null;
-  /** The finished rows, between being made (for the charts' ranking) and handed over. */
+  /** The finished capture's rows, made on first ask. */
   private rowsCache: FlowRow[] | null = null;
+  /** The last flow order (by packets or bytes) and the last filtered, sorted list asked for. */
+  private order: { name: string; ids: Uint32Array } | null = null;
+  private view: { key: string; rows: FlowRow[]; problems: string[] } | null = null;
   private liveRows: { at: number; took: number; rows: FlowRow[] } | null = null;
   private tops: Pick<ChartsView, 'topPods' | 'topServices'> | null = null;
   private readonly progress: CaptureProgress = { bytesRead: 0, bytesTotal: 0, packets: 0, flows: 0 };
@@ -97,11 +111,7 @@ export class CaptureJob {
     this.controller.abort();
   }
 
-  /**
-   * The flow rows: those found so far while the file is read (see LIVE_ROWS_PAUSE), all of
-   * them after. The session keeps the finished list, so this thread lets go of it once handed
-   * over.
-   */
+  /** The flow rows: those found so far while the file is read (see LIVE_ROWS_PAUSE), all of them after. */
   rows(): FlowRow[] {
     if (this.file === null && this.live !== null) {
       const now = performance.now();
@@ -112,42 +122,90 @@ export class CaptureJob {
       }
       return this.liveRows!.rows;
     }
-    const rows = this.rowsCache ?? this.finishedRows();
-    this.rowsCache = null;
-    return rows;
+    return this.finishedRows();
   }
 
-  /** The charts, with the top pods and Services by bytes (ranked here: the rows stay here). */
-  chartsView(): ChartsView {
-    if (this.tops === null) {
-      this.rowsCache ??= this.finishedRows();
+  /**
+   * One page of the flows table. Unfiltered, in the flows' order or by packets or bytes (the
+   * table's default), it orders the flow table's own numbers and makes rows for the page only,
+   * so a page costs the same at 200,000 flows as at 200, while the file is read too. Other
+   * queries go through every row; a finished capture keeps the last such list for the pages
+   * after it.
+   */
+  page(query: FlowQuery): FlowPage {
+    const analysis = this.file?.analysis ?? this.live;
+    const empty = { total: 0, offset: query.offset, rows: [], problems: [] };
+    if (analysis === null) return empty;
+    const key = query.sort?.key;
+    if ((query.filter ?? '').trim() === '' && (key === undefined || key === 'packets' || key === 'bytes')) {
+      const table = analysis.flows;
+      const count = table.count;
+      let order: ArrayLike<number> | null = null;
+      if (key !== undefined) {
+        const name = `${key}:${query.sort!.descending}`;
+        if (this.file !== null && this.order?.name === name) order = this.order.ids;
+        else {
+          const value =
+            key === 'packets'
+              ? (id: number) => table.packetsFrom(id, 0) + table.packetsFrom(id, 1)
+              : (id: number) => table.bytesFrom(id, 0) + table.bytesFrom(id, 1);
+          const ids = sortFlowIds(count, value, query.sort!.descending);
+          if (this.file !== null) this.order = { name, ids };
+          order = ids;
+        }
+      }
+      const end = Math.min(count, query.offset + query.limit);
+      const ids: number[] = [];
+      for (let i = query.offset; i < end; i++) ids.push(order === null ? i : order[i]);
+      return { total: count, offset: query.offset, rows: this.makeRows(analysis, ids), problems: [] };
+    }
+    const viewKey = JSON.stringify([query.filter ?? '', query.sort ?? null]);
+    let view = this.file !== null && this.view?.key === viewKey ? this.view : null;
+    if (view === null) {
+      const filter = parseFlowFilter(query.filter ?? '');
+      let rows = this.rows().filter((row) => matchesFlow(filter, row));
+      if (query.sort !== undefined) rows = sortRows(rows, query.sort.key, query.sort.descending);
+      view = { key: viewKey, rows, problems: filter.problems };
+      if (this.file !== null) this.view = view;
     }
     return {
+      total: view.rows.length,
+      offset: query.offset,
+      rows: view.rows.slice(query.offset, query.offset + query.limit),
+      problems: view.problems,
+    };
+  }
+
+  /** The charts, with the top pods and Services by bytes. */
+  chartsView(): ChartsView {
+    // Pods and Services are named from a snapshot only: without one there is nothing to rank.
+    this.tops ??= this.cluster ? topTalkers(this.finishedRows()) : { topPods: [], topServices: [] };
+    return {
       ...this.charts.result(),
-      ...(this.tops ?? { topPods: [], topServices: [] }),
+      ...this.tops,
       tunnelOverhead: this.file?.summary.datapath?.overheadBytes ?? null,
     };
   }
 
   private finishedRows(): FlowRow[] {
     if (this.file === null) return [];
-    const rows = this.makeRows(this.file.analysis);
-    this.tops ??= topTalkers(rows);
-    return rows;
+    return (this.rowsCache ??= this.makeRows(this.file.analysis));
   }
 
-  private makeRows(analysis: CaptureAnalysis): FlowRow[] {
+  /** Rows for the flows `ids` (all of them when absent). */
+  private makeRows(analysis: CaptureAnalysis, ids?: readonly number[]): FlowRow[] {
     const writer = flowWriter({
       analysis,
       name: this.options.name,
       ...(this.cluster ? { cluster: this.cluster } : {}),
     });
-    const count = analysis.flows.count;
+    const count = ids?.length ?? analysis.flows.count;
     const rows: FlowRow[] = new Array<FlowRow>(count);
-    for (let id = 0; id < count; id++) {
+    for (let i = 0; i < count; i++) {
+      const id = ids?.[i] ?? i;
       const row = JSON.parse(writer.flow(id)) as FlowRow;
       row.id = `${this.options.id}:${id}`;
-      rows[id] = row;
+      rows[i] = row;
     }
     return rows;
   }

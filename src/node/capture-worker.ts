@@ -1,5 +1,6 @@
 // One capture's thread (see capture-client.ts): reads it, then answers the session's calls.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { FlowQuery } from '../api/index.js';
 import type { CaptureMessage, CaptureRequest } from './capture-client.js';
 import { CaptureJob, type CaptureJobOptions } from './capture-job.js';
 
@@ -12,15 +13,17 @@ port.on('message', (request: CaptureRequest) => {
     job.cancel();
     return;
   }
-  const [a = 0, b = 0, c = 0] = request.args;
+  const [a = 0, b = 0, c = 0] = request.args as number[];
   const work = (): unknown =>
     request.method === 'rows'
       ? job.rows()
-      : request.method === 'charts'
-        ? job.chartsView()
-        : request.method === 'packets'
-          ? job.packets(a, b, c)
-          : job.exportPackets(a);
+      : request.method === 'page'
+        ? job.page(request.args[0] as FlowQuery)
+        : request.method === 'charts'
+          ? job.chartsView()
+          : request.method === 'packets'
+            ? job.packets(a, b, c)
+            : job.exportPackets(a);
   Promise.resolve()
     .then(work)
     .then(

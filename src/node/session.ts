@@ -18,7 +18,7 @@ import type {
   SessionState,
 } from '../api/index.js';
 import { validateArguments } from '../api/index.js';
-import { type FlowSummary, matchesFlow, parseFlowFilter } from '../core/analysis/index.js';
+import { matchesFlow, parseFlowFilter } from '../core/analysis/index.js';
 import { ClusterIndex } from '../core/cluster/index.js';
 import {
   compareDocument,
@@ -29,6 +29,7 @@ import {
 import { type CaptureClient, openCapture } from './capture-client.js';
 import { ALL_PACKETS, type CaptureJobEvent } from './capture-job.js';
 import { loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
+import { sortRows } from './flow-rows.js';
 import { correlateFiles } from './trace-files.js';
 
 /** The lab's ClusterIP scenario, shipped with the project: the demo. */
@@ -177,6 +178,12 @@ export class Session implements PodpathApi {
   async flows(query: FlowQuery): Promise<FlowPage> {
     const ids = query.captures ?? [...this.entries.keys()];
     const entries = ids.map((id) => this.entry(id));
+    // One capture: its own thread filters, sorts and makes the rows of the page only.
+    if (entries.length === 1) {
+      const page = await entries[0].client.page(query);
+      for (const row of page.rows) row.capture = entries[0].info.name;
+      return page;
+    }
     // Scrolling asks for page after page of one filtered, sorted list: keep the last one while
     // its captures are read and unchanged (a 200,000-flow sort is not redone per page).
     const key = JSON.stringify([ids, query.filter ?? '', query.sort ?? null]);
@@ -408,36 +415,4 @@ function readRecent(file: string): string[] {
   } catch {
     return [];
   }
-}
-
-const endText = (e: FlowSummary['src']): string => `${e.name ?? ''} ${e.ip ?? e.mac ?? ''}`;
-
-function sortRows(
-  rows: FlowRow[],
-  key: NonNullable<FlowQuery['sort']>['key'],
-  descending: boolean,
-): FlowRow[] {
-  const value = (r: FlowRow): number | string => {
-    switch (key) {
-      case 'src':
-        return endText(r.src);
-      case 'dst':
-        return endText(r.dst);
-      case 'protocol':
-        return r.protocol;
-      case 'packets':
-        return r.packets;
-      case 'bytes':
-        return r.bytes;
-      case 'start':
-        return r.start ?? '';
-      case 'duration':
-        return r.start && r.end ? Date.parse(r.end) - Date.parse(r.start) : 0;
-    }
-  };
-  const sign = descending ? -1 : 1;
-  return rows
-    .map((r) => ({ r, v: value(r) }))
-    .sort((a, b) => (a.v < b.v ? -sign : a.v > b.v ? sign : 0))
-    .map((x) => x.r);
 }
