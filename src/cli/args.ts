@@ -1,12 +1,21 @@
+import { flowTableFormat, type FlowTableFormat } from '../node/flow-export.js';
+
 /** A command line that cannot be run: exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
 export interface ParsedArgs {
-  command: 'analyze' | 'trace' | 'compare' | 'serve' | 'help' | 'version';
+  command: 'analyze' | 'trace' | 'compare' | 'serve' | 'export' | 'help' | 'version';
   files: string[];
   json: boolean;
+  /** analyze: the capture summaries without flows (--summary-only). */
+  summaryOnly: boolean;
+  /** analyze: flows as JSON Lines, one flow a line (--jsonl). */
+  jsonl: boolean;
+  /** export: the table file flows go to (--flows), and its format from the extension. */
+  flowsFile: string | null;
+  flowsFormat: FlowTableFormat | null;
   vxlanPorts: number[];
   top: number;
   /** A cluster snapshot file or folder (--cluster). */
@@ -16,7 +25,7 @@ export interface ParsedArgs {
   demo: boolean;
 }
 
-const COMMANDS = ['analyze', 'trace', 'compare', 'serve'] as const;
+const COMMANDS = ['analyze', 'trace', 'compare', 'serve', 'export'] as const;
 
 function parsePort(text: string | undefined, flag: string): number[] {
   if (text === undefined || text === '') throw new UsageError(`${flag} needs a UDP port number`);
@@ -33,6 +42,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
     command: 'analyze',
     files: [],
     json: false,
+    summaryOnly: false,
+    jsonl: false,
+    flowsFile: null,
+    flowsFormat: null,
     vxlanPorts: [],
     top: 20,
     cluster: null,
@@ -63,6 +76,19 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case '--json':
         args.json = true;
         break;
+      case '--summary-only':
+        args.summaryOnly = true;
+        break;
+      case '--jsonl':
+        args.jsonl = true;
+        break;
+      case '--flows': {
+        const path = inline ?? rest[++i];
+        if (path === undefined || path === '' || (inline === undefined && path.startsWith('--')))
+          throw new UsageError('--flows needs a file name ending in .parquet or .csv');
+        args.flowsFile = path;
+        break;
+      }
       case '--vxlan-port':
         args.vxlanPorts.push(...parsePort(inline ?? rest[++i], flag));
         break;
@@ -99,9 +125,38 @@ export function parseArgs(argv: string[]): ParsedArgs {
         throw new UsageError(`unknown option '${flag}'`);
     }
   }
+  checkOutputs(args);
   if (args.files.length === 0 && args.command !== 'serve')
     throw new UsageError(`${command} needs at least one capture file`);
   if (args.command === 'compare' && args.files.length !== 2)
     throw new UsageError(`compare needs two captures, before and after (got ${args.files.length})`);
   return args;
+}
+
+/** Output options that belong to one command, and the combinations that say two things at once. */
+function checkOutputs(args: ParsedArgs): void {
+  const { command } = args;
+  if (args.summaryOnly && command !== 'analyze')
+    throw new UsageError('--summary-only is an option of analyze');
+  if (args.jsonl && command !== 'analyze') throw new UsageError('--jsonl is an option of analyze');
+  if (args.flowsFile !== null && command !== 'export')
+    throw new UsageError(
+      '--flows is an option of export (podpath export --flows <file>.parquet <capture>...)',
+    );
+  if (args.jsonl && args.summaryOnly)
+    throw new UsageError(
+      '--jsonl prints only flows and --summary-only no flows: give one (--summary-only --json for the summaries as JSON)',
+    );
+  if (args.jsonl && args.json)
+    throw new UsageError('--json prints one document and --jsonl a flow a line: give one');
+  if (command !== 'export') return;
+  if (args.json)
+    throw new UsageError('export writes a table file (--flows); --json is for analyze, trace and compare');
+  if (args.flowsFile === null)
+    throw new UsageError('export needs --flows <file>.parquet or --flows <file>.csv');
+  args.flowsFormat = flowTableFormat(args.flowsFile);
+  if (args.flowsFormat === null)
+    throw new UsageError(
+      `--flows: '${args.flowsFile}' ends neither in .parquet nor in .csv (the extension chooses the format)`,
+    );
 }

@@ -21,6 +21,7 @@ import { compareDocument, traceConnections, traceDocument, traceHead } from '../
 import type { SessionState } from '../api/index.js';
 import { startSession } from '../node/session-host.js';
 import { correlateFiles, type CorrelatedFiles } from '../node/trace-files.js';
+import { FlowTableError, FlowTableWriter } from '../node/flow-export.js';
 import { startServer } from '../server/index.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { renderCompare, renderTrace } from './format-trace.js';
@@ -33,7 +34,10 @@ export const EXIT_USAGE = 2;
 const HELP = `podpath: see through Kubernetes overlays and Service NAT in packet captures
 
 Usage:
-  podpath analyze <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N] [--top N]
+  podpath analyze <capture>... [--json | --jsonl] [--summary-only] [--cluster <snapshot>]
+                  [--vxlan-port N] [--top N]
+  podpath export --flows <file>.parquet|<file>.csv <capture>... [--cluster <snapshot>]
+                  [--vxlan-port N]
   podpath trace <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N]
   podpath compare <before> <after> [--json] [--cluster <snapshot>] [--vxlan-port N]
   podpath serve [<capture>...] [--cluster <snapshot>] [--port N] [--demo]
@@ -42,6 +46,11 @@ Commands:
   analyze     Read pcap, pcapng or gzip'd captures; print each one's format, link types,
               packets, time span, layer counts and warnings, then its top flows with their
               tunnels (VXLAN, Geneve, IP-in-IP, GRE).
+  export      Write the flows of all the captures into one table file for DuckDB, Spark or
+              a spreadsheet: Parquet or CSV, chosen by the extension of --flows. A row per
+              flow: capture, protocol, src_ip, src_port, src_name, src_kind, dst_ip, dst_port,
+              dst_name, dst_kind, service, tunnel, vni, outer_src, outer_dst, packets, bytes,
+              start, end, duration_ms. Each capture's rows are written as soon as it is read.
   trace       Follow each connection seen in more than one place (several captures of the
               same traffic, or several interfaces of one -i any capture) hop by hop:
               where it was seen, what NAT or tunnel changed it, each hop's latency, and
@@ -57,6 +66,14 @@ Commands:
 Options:
   --json            One JSON document on stdout (schema podpath.analysis/v1,
                     podpath.trace/v1 or podpath.compare/v1).
+  --jsonl           analyze: JSON Lines on stdout, one flow a line (each the object --json
+                    lists under "flows", naming its capture), written while the captures are
+                    read. Only flows go to stdout; warnings go to stderr, and the capture
+                    summaries come from --summary-only --json.
+  --summary-only    analyze: each capture's summary without its flows (with --json, the
+                    --json document without "flows"). Not with --jsonl.
+  --flows FILE      export: the table file to write, FILE.parquet or FILE.csv. It appears
+                    complete or not at all (written beside it, then renamed).
   --cluster PATH    Name every address from a cluster snapshot: the output of
                     kubectl get nodes,pods,services,endpointslices -A -o json (or -o yaml,
                     one kind at a time, or a folder of such files).
@@ -114,6 +131,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   if (args.command === 'trace' || args.command === 'compare') return correlate(args, io);
   if (args.command === 'serve') return serve(args, io);
+  if (args.command === 'export') return exportFlows(args, io);
   return analyze(args, io);
 }
 
@@ -210,31 +228,52 @@ async function correlate(args: ParsedArgs, io: Io): Promise<number> {
   return status;
 }
 
-async function analyze(args: ParsedArgs, io: Io): Promise<number> {
+/**
+ * Analyzes the captures one at a time and hands each to `use` before the next is read, so a
+ * capture's flow table lives no longer than its turn unless `use` keeps it. Files that are no
+ * capture are handed over too (their summary says so) after stderr has said why. Resolves to
+ * the exit status, and `stopped` when a snapshot that cannot be read ended it at the first
+ * capture: then there is nothing to print.
+ */
+async function eachCapture(
+  args: ParsedArgs,
+  io: Io,
+  use: (file: AnalyzedFile) => void | Promise<void>,
+): Promise<{ status: number; stopped: boolean }> {
   let status = EXIT_OK;
   // The snapshot loads on a worker thread while the first capture is read.
   const cluster = clusterFor(args);
-  const files: AnalyzedFile[] = [];
   for (const path of args.files) {
+    let file: AnalyzedFile;
     try {
-      const file = await analyzeFile(path, { vxlanPorts: args.vxlanPorts, ...(cluster ? { cluster } : {}) });
-      files.push(file);
-      if (file.summary.format === null) {
-        // Not a capture at all (or empty): the reader's one fatal issue says why.
-        const reason = file.summary.warnings[0]?.message ?? 'not a capture';
-        io.stderr(`podpath: ${path}: ${reason}\n`);
-        status = EXIT_UNREADABLE;
-      }
+      file = await analyzeFile(path, { vxlanPorts: args.vxlanPorts, ...(cluster ? { cluster } : {}) });
     } catch (error) {
       if (error instanceof SnapshotFileError) {
         io.stderr(`podpath: ${error.message}\n`);
-        return EXIT_UNREADABLE;
+        return { status: EXIT_UNREADABLE, stopped: true };
       }
       if (!(error instanceof CaptureFileError)) throw error;
       io.stderr(`podpath: ${error.message}\n`);
       status = EXIT_UNREADABLE;
+      continue;
     }
+    if (file.summary.format === null) {
+      // Not a capture at all (or empty): the reader's one fatal issue says why.
+      const reason = file.summary.warnings[0]?.message ?? 'not a capture';
+      io.stderr(`podpath: ${path}: ${reason}\n`);
+      status = EXIT_UNREADABLE;
+    }
+    await use(file);
   }
+  return { status, stopped: false };
+}
+
+async function analyze(args: ParsedArgs, io: Io): Promise<number> {
+  if (args.jsonl) return analyzeJsonLines(args, io);
+  if (args.summaryOnly) return analyzeSummaries(args, io);
+  const files: AnalyzedFile[] = [];
+  const { status, stopped } = await eachCapture(args, io, (file) => void files.push(file));
+  if (stopped) return status;
   if (args.json) {
     await writeDocument(files, io);
     return status;
@@ -244,6 +283,97 @@ async function analyze(args: ParsedArgs, io: Io): Promise<number> {
     io.stdout(renderCapture(file.summary, topFlows(file, args.top)));
   }
   return status;
+}
+
+/** `analyze --summary-only`: the summaries alone; each capture's flows are dropped once it is summarised. */
+async function analyzeSummaries(args: ParsedArgs, io: Io): Promise<number> {
+  const summaries: CaptureSummary[] = [];
+  let cluster: ClusterIndex | undefined;
+  const { status, stopped } = await eachCapture(args, io, async (file) => {
+    cluster ??= file.cluster;
+    if (args.json) summaries.push(file.summary);
+    else if (file.summary.format !== null) await io.stdout(renderCapture(file.summary, null));
+  });
+  if (args.json && !stopped) {
+    // The --json document without "flows": the same fields, in the same order.
+    const doc = {
+      schema: ANALYSIS_SCHEMA,
+      captures: summaries,
+      ...(cluster !== undefined ? { cluster: clusterSummary(cluster) } : {}),
+    };
+    await io.stdout(`${JSON.stringify(doc)}\n`);
+  }
+  return status;
+}
+
+/**
+ * `analyze --jsonl`: each capture's flows as soon as it is read, one JSON object a line, in
+ * the order and text of the --json document's "flows" (every flow names its capture).
+ */
+async function analyzeJsonLines(args: ParsedArgs, io: Io): Promise<number> {
+  const out = new JsonBytes(WRITE_BYTES * 2);
+  const { status } = await eachCapture(args, io, async (file) => {
+    if (file.summary.format === null) return;
+    reportWarnings(file, io);
+    const writer = flowWriter(file);
+    const count = file.analysis.flows.count;
+    for (let id = 0; id < count; id++) {
+      writer.write(id, out);
+      out.byte(10);
+      if (out.length >= WRITE_BYTES) {
+        // The sink may keep the bytes (a pipe writes later): hand it a copy, reuse the buffer.
+        await io.stdoutBytes(out.view().slice());
+        out.clear();
+      }
+    }
+    if (out.length > 0) await io.stdoutBytes(out.view().slice());
+    out.clear();
+  });
+  return status;
+}
+
+/** `podpath export --flows FILE`: every capture's flows into one Parquet or CSV table. */
+async function exportFlows(args: ParsedArgs, io: Io): Promise<number> {
+  const path = args.flowsFile!;
+  let table: FlowTableWriter;
+  try {
+    table = await FlowTableWriter.create(path, args.flowsFormat!);
+  } catch (error) {
+    if (!(error instanceof FlowTableError)) throw error;
+    io.stderr(`podpath: ${error.message}\n`);
+    return EXIT_UNREADABLE;
+  }
+  let captures = 0;
+  let status: number;
+  try {
+    ({ status } = await eachCapture(args, io, async (file) => {
+      if (file.summary.format === null) return;
+      reportWarnings(file, io);
+      await table.add(file);
+      captures++;
+    }));
+    // Nothing could be read: no table rather than an empty one that looks like an answer.
+    if (captures === 0) {
+      await table.abort();
+      return status;
+    }
+    await table.finish();
+  } catch (error) {
+    await table.abort();
+    if (!(error instanceof FlowTableError)) throw error;
+    io.stderr(`podpath: ${error.message}\n`);
+    return EXIT_UNREADABLE;
+  }
+  await io.stdout(
+    `${path}: ${formatCount(table.rows)} flows from ${captures} capture${captures === 1 ? '' : 's'}\n`,
+  );
+  return status;
+}
+
+/** A capture's warnings on stderr, for outputs that carry no summary (--jsonl, export). */
+function reportWarnings(file: AnalyzedFile, io: Io): void {
+  for (const w of file.summary.warnings)
+    io.stderr(`podpath: ${file.name}: at byte ${w.offset}: ${w.message}\n`);
 }
 
 /**
@@ -293,7 +423,8 @@ function clusterSummary(cluster: ClusterIndex): ClusterSummary {
   };
 }
 
-function renderCapture(c: CaptureSummary, shown: FlowSummary[]): string {
+/** A capture's readable summary, with its top flows (`shown`) or, for --summary-only (null), their count alone. */
+function renderCapture(c: CaptureSummary, shown: FlowSummary[] | null): string {
   const lines: string[] = [];
   const precision = c.interfaces.map((i) => i.precision);
   lines.push(
@@ -315,10 +446,13 @@ function renderCapture(c: CaptureSummary, shown: FlowSummary[]): string {
   }
   if (!c.complete) lines.push(`  reading stopped early: the packets before the damage are counted above`);
   if (c.datapath !== undefined && c.packets > 0) lines.push(...renderDatapath(c.datapath, '  '));
-  lines.push(
-    `  flows: ${formatCount(c.flowCount)}${shown.length < c.flowCount ? ` (top ${shown.length} by bytes)` : ''}`,
-  );
-  if (shown.length > 0) lines.push(renderFlowsTable(shown, '    '));
+  if (shown === null) lines.push(`  flows: ${formatCount(c.flowCount)}`);
+  else {
+    lines.push(
+      `  flows: ${formatCount(c.flowCount)}${shown.length < c.flowCount ? ` (top ${shown.length} by bytes)` : ''}`,
+    );
+    if (shown.length > 0) lines.push(renderFlowsTable(shown, '    '));
+  }
   return `${lines.join('\n')}\n\n`;
 }
 
