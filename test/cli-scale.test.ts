@@ -567,3 +567,45 @@ describe('usage', () => {
     for (const column of COLUMNS) expect(help).toContain(column);
   });
 });
+
+describe('analyze reads several captures at once', () => {
+  it('on threads of their own, printing byte for byte what reading them one by one prints', () => {
+    // One at a time (a single capture is read on the main thread), then all together.
+    const alone = MIXED.map(
+      (path) => JSON.parse(podpath('analyze', '--json', path).stdout) as AnalysisDocument,
+    );
+    const together = podpath('analyze', '--json', ...MIXED);
+    expect(together.status).toBe(0);
+    const expected = {
+      schema: alone[0].schema,
+      captures: alone.flatMap((d) => d.captures),
+      flows: alone.flatMap((d) => d.flows),
+    };
+    expect(together.stdout).toBe(`${JSON.stringify(expected)}\n`);
+    // The 70,000 flows come over in many batches, between two small captures.
+    const big = podpath('analyze', '--json', MIXED[0], manyFlows, MIXED[1]);
+    const doc = JSON.parse(big.stdout) as AnalysisDocument;
+    expect(doc.flows.filter((f) => f.capture === manyFlows.split('/').at(-1))).toHaveLength(MANY);
+    expect(doc.flows[0].capture).toBe('node1-eth0.pcap');
+    expect(doc.flows.at(-1)!.capture).toBe('node1-any.pcap');
+    // Readable output, with the snapshot loaded by every thread.
+    const text = podpath('analyze', '--cluster', NODEPORT_SNAPSHOT, ...NODEPORT);
+    const oneByOne = NODEPORT.map((p) => podpath('analyze', '--cluster', NODEPORT_SNAPSHOT, p).stdout).join(
+      '',
+    );
+    expect(text.stdout).toBe(oneByOne);
+  });
+
+  it('builds the packet index when asked, and says its size: 16 bytes a packet', () => {
+    const doc = analyzeJson('--index', ...MIXED);
+    for (const capture of doc.captures) {
+      expect(capture.packetIndex?.packets).toBe(capture.packets);
+      expect(capture.packetIndex!.bytes).toBeLessThanOrEqual(16 * capture.packets + 4096);
+      expect(capture.packetIndex!.randomAccess).toBe(!capture.compressed);
+    }
+    // The rest of the document is what it is without --index.
+    const plain = analyzeJson(...MIXED);
+    expect(doc.flows).toEqual(plain.flows);
+    expect(doc.captures.map(({ packetIndex: _, ...rest }) => rest)).toEqual(plain.captures);
+  });
+});

@@ -13,6 +13,8 @@ export interface ParsedArgs {
   summaryOnly: boolean;
   /** analyze: flows as JSON Lines, one flow a line (--jsonl). */
   jsonl: boolean;
+  /** analyze: build the packet index while reading, and report its size (--index). */
+  index: boolean;
   /** export: the table file flows go to (--flows), and its format from the extension. */
   flowsFile: string | null;
   flowsFormat: FlowTableFormat | null;
@@ -44,6 +46,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     json: false,
     summaryOnly: false,
     jsonl: false,
+    index: false,
     flowsFile: null,
     flowsFormat: null,
     vxlanPorts: [],
@@ -81,6 +84,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
         break;
       case '--jsonl':
         args.jsonl = true;
+        break;
+      case '--index':
+        args.index = true;
         break;
       case '--flows': {
         const path = inline ?? rest[++i];
@@ -139,6 +145,7 @@ function checkOutputs(args: ParsedArgs): void {
   if (args.summaryOnly && command !== 'analyze')
     throw new UsageError('--summary-only is an option of analyze');
   if (args.jsonl && command !== 'analyze') throw new UsageError('--jsonl is an option of analyze');
+  if (args.index && command !== 'analyze') throw new UsageError('--index is an option of analyze');
   if (args.flowsFile !== null && command !== 'export')
     throw new UsageError(
       '--flows is an option of export (podpath export --flows <file>.parquet <capture>...)',

@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  ANALYSIS_SCHEMA,
-  type CaptureSummary,
-  type ClusterSummary,
-  type FlowSummary,
-  JsonBytes,
-} from '../core/analysis/index.js';
+import { ANALYSIS_SCHEMA, type CaptureSummary, type FlowSummary, JsonBytes } from '../core/analysis/index.js';
 import { ClusterIndex } from '../core/cluster/index.js';
 import {
   analyzeFile,
@@ -14,9 +8,9 @@ import {
   flowWriter,
   loadClusterSnapshotInBackground,
   SnapshotFileError,
-  topFlows,
   type AnalyzedFile,
 } from '../node/index.js';
+import { type AnalyzeHead, type AnalyzeItem, analyzeMany } from '../node/analyze-many.js';
 import { compareDocument, traceConnections, traceDocument, traceHead } from '../core/trace/index.js';
 import type { SessionState } from '../api/index.js';
 import { startSession } from '../node/session-host.js';
@@ -35,7 +29,7 @@ const HELP = `podpath: see through Kubernetes overlays and Service NAT in packet
 
 Usage:
   podpath analyze <capture>... [--json | --jsonl] [--summary-only] [--cluster <snapshot>]
-                  [--vxlan-port N] [--top N]
+                  [--vxlan-port N] [--top N] [--index]
   podpath export --flows <file>.parquet|<file>.csv <capture>... [--cluster <snapshot>]
                   [--vxlan-port N]
   podpath trace <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N]
@@ -45,7 +39,8 @@ Usage:
 Commands:
   analyze     Read pcap, pcapng or gzip'd captures; print each one's format, link types,
               packets, time span, layer counts and warnings, then its top flows with their
-              tunnels (VXLAN, Geneve, IP-in-IP, GRE).
+              tunnels (VXLAN, Geneve, IP-in-IP, GRE). Several captures are read at once, one
+              per core.
   export      Write the flows of all the captures into one table file for DuckDB, Spark or
               a spreadsheet: Parquet or CSV, chosen by the extension of --flows. A row per
               flow: capture, protocol, src_ip, src_port, src_name, src_kind, dst_ip, dst_port,
@@ -72,6 +67,9 @@ Options:
                     summaries come from --summary-only --json.
   --summary-only    analyze: each capture's summary without its flows (with --json, the
                     --json document without "flows"). Not with --jsonl.
+  --index           analyze: also build the packet index (16 bytes a packet: file offset,
+                    time, flow) the app reads packets at random with; each summary gives its
+                    size under "packetIndex".
   --flows FILE      export: the table file to write, FILE.parquet or FILE.csv. It appears
                     complete or not at all (written beside it, then renamed).
   --cluster PATH    Name every address from a cluster snapshot: the output of
@@ -268,40 +266,80 @@ async function eachCapture(
   return { status, stopped: false };
 }
 
-async function analyze(args: ParsedArgs, io: Io): Promise<number> {
-  if (args.jsonl) return analyzeJsonLines(args, io);
-  if (args.summaryOnly) return analyzeSummaries(args, io);
-  const files: AnalyzedFile[] = [];
-  const { status, stopped } = await eachCapture(args, io, (file) => void files.push(file));
-  if (stopped) return status;
-  if (args.json) {
-    await writeDocument(files, io);
-    return status;
+/**
+ * The captures read for `analyze` (and --summary-only): on worker threads when there are
+ * several, each reported the way eachCapture does. Null when a snapshot stopped it all.
+ */
+async function readCaptures(args: ParsedArgs, io: Io): Promise<{ status: number; items: ReadItem[] } | null> {
+  const started = analyzeMany(
+    args.files.map((path) => ({
+      path,
+      vxlanPorts: args.vxlanPorts,
+      clusterPath: args.cluster,
+      index: args.index,
+      top: args.json || args.summaryOnly ? null : args.top,
+    })),
+  );
+  let status = EXIT_OK;
+  const items: ReadItem[] = [];
+  for (const [i, item] of started.entries()) {
+    const head = await item.head;
+    if (!head.ok) {
+      item.drop();
+      io.stderr(`podpath: ${head.message}\n`);
+      if (head.snapshot) {
+        for (const rest of started.slice(i + 1)) rest.drop();
+        return null;
+      }
+      status = EXIT_UNREADABLE;
+      continue;
+    }
+    if (head.summary.format === null) {
+      // Not a capture at all (or empty): the reader's one fatal issue says why.
+      const reason = head.summary.warnings[0]?.message ?? 'not a capture';
+      io.stderr(`podpath: ${args.files[i]}: ${reason}\n`);
+      status = EXIT_UNREADABLE;
+    }
+    items.push({ head, item });
   }
-  for (const file of files) {
-    if (file.summary.format === null) continue;
-    io.stdout(renderCapture(file.summary, topFlows(file, args.top)));
-  }
-  return status;
+  return { status, items };
 }
 
-/** `analyze --summary-only`: the summaries alone; each capture's flows are dropped once it is summarised. */
-async function analyzeSummaries(args: ParsedArgs, io: Io): Promise<number> {
-  const summaries: CaptureSummary[] = [];
-  let cluster: ClusterIndex | undefined;
-  const { status, stopped } = await eachCapture(args, io, async (file) => {
-    cluster ??= file.cluster;
-    if (args.json) summaries.push(file.summary);
-    else if (file.summary.format !== null) await io.stdout(renderCapture(file.summary, null));
-  });
-  if (args.json && !stopped) {
+interface ReadItem {
+  head: Extract<AnalyzeHead, { ok: true }>;
+  item: AnalyzeItem;
+}
+
+async function analyze(args: ParsedArgs, io: Io): Promise<number> {
+  if (args.jsonl) return analyzeJsonLines(args, io);
+  const read = await readCaptures(args, io);
+  if (read === null) return EXIT_UNREADABLE;
+  const { status, items } = read;
+  if (args.summaryOnly) {
+    for (const { item } of items) item.drop();
+    if (!args.json) {
+      for (const { head } of items)
+        if (head.summary.format !== null) await io.stdout(renderCapture(head.summary, null));
+      return status;
+    }
     // The --json document without "flows": the same fields, in the same order.
+    const cluster = items.find((r) => r.head.cluster !== null)?.head.cluster;
     const doc = {
       schema: ANALYSIS_SCHEMA,
-      captures: summaries,
-      ...(cluster !== undefined ? { cluster: clusterSummary(cluster) } : {}),
+      captures: items.map((r) => r.head.summary),
+      ...(cluster ? { cluster } : {}),
     };
     await io.stdout(`${JSON.stringify(doc)}\n`);
+    return status;
+  }
+  if (args.json) {
+    await writeDocument(items, io);
+    return status;
+  }
+  for (const { head, item } of items) {
+    item.drop();
+    if (head.summary.format === null) continue;
+    await io.stdout(renderCapture(head.summary, head.top));
   }
   return status;
 }
@@ -378,50 +416,35 @@ function reportWarnings(file: AnalyzedFile, io: Io): void {
 
 /**
  * The podpath.analysis/v1 document, streamed: the same text JSON.stringify would give for
- * { schema, captures, flows }, written a batch of flows at a time so a million flows never
- * sit in memory as one string.
+ * { schema, captures, flows }, written a batch of flows at a time (each capture's in turn, from
+ * the thread that read it) so a million flows never sit in memory as one string.
  */
-async function writeDocument(files: AnalyzedFile[], io: Io): Promise<void> {
+async function writeDocument(items: readonly ReadItem[], io: Io): Promise<void> {
   const out = new JsonBytes(WRITE_BYTES * 2);
   out.ascii(`{"schema":"${ANALYSIS_SCHEMA}","captures":`);
-  out.utf8(JSON.stringify(files.map((f) => f.summary)));
-  const cluster = files.find((f) => f.cluster !== undefined)?.cluster;
-  if (cluster !== undefined) {
+  out.utf8(JSON.stringify(items.map((r) => r.head.summary)));
+  const cluster = items.find((r) => r.head.cluster !== null)?.head.cluster;
+  if (cluster) {
     out.ascii(',"cluster":');
-    out.utf8(JSON.stringify(clusterSummary(cluster)));
+    out.utf8(JSON.stringify(cluster));
   }
   out.ascii(',"flows":[');
-  let first = true;
-  for (const file of files) {
-    const writer = flowWriter(file);
-    const count = file.analysis.flows.count;
-    for (let id = 0; id < count; id++) {
-      if (!first) out.byte(44);
-      first = false;
-      writer.write(id, out);
-      if (out.length >= WRITE_BYTES) {
-        // The sink may keep the bytes (a pipe writes later): hand it a copy, reuse the buffer.
-        await io.stdoutBytes(out.view().slice());
-        out.clear();
-      }
-    }
-  }
-  out.ascii(']}\n');
   await io.stdoutBytes(out.view().slice());
+  let first = true;
+  for (const { head, item } of items) {
+    if (head.flowCount === 0) {
+      item.drop();
+      continue;
+    }
+    if (!first) await io.stdoutBytes(COMMA);
+    first = false;
+    for await (const batch of item.flows()) await io.stdoutBytes(batch);
+  }
+  await io.stdoutBytes(END_DOCUMENT);
 }
 
-/** What the snapshot held and the ranges podpath used, for the JSON document. */
-function clusterSummary(cluster: ClusterIndex): ClusterSummary {
-  const s = cluster.snapshot;
-  return {
-    sources: s.sources,
-    counts: s.counts,
-    endpointsFrom: s.endpointsFrom,
-    podRanges: cluster.podRanges,
-    serviceRanges: cluster.serviceRanges,
-    nodeBlocks: cluster.nodeBlocks,
-  };
-}
+const COMMA = new Uint8Array([44]);
+const END_DOCUMENT = new TextEncoder().encode(']}\n');
 
 /** A capture's readable summary, with its top flows (`shown`) or, for --summary-only (null), their count alone. */
 function renderCapture(c: CaptureSummary, shown: FlowSummary[] | null): string {

@@ -8,6 +8,7 @@ import {
   type AnalysisOptions,
   type CaptureSummary,
   type CaptureWarning,
+  type ClusterSummary,
   type FlowSummary,
 } from '../core/analysis/index.js';
 import { LinkType } from '../core/capture/index.js';
@@ -118,4 +119,17 @@ export function flowWriter(file: Pick<AnalyzedFile, 'analysis' | 'name' | 'clust
 /** A warning of the file's reading, in English and as a code the app words in its language. */
 function warning(offset: number, code: WarningCode, params: TextParams): CaptureWarning {
   return { offset, message: warningText(code, params), code, params };
+}
+
+/** What the snapshot held and the ranges podpath used, for the JSON document. */
+export function clusterSummary(cluster: ClusterIndex): ClusterSummary {
+  const s = cluster.snapshot;
+  return {
+    sources: s.sources,
+    counts: s.counts,
+    endpointsFrom: s.endpointsFrom,
+    podRanges: cluster.podRanges,
+    serviceRanges: cluster.serviceRanges,
+    nodeBlocks: cluster.nodeBlocks,
+  };
 }

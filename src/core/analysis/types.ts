@@ -73,6 +73,11 @@ export interface CaptureSummary {
   flowCount: number;
   /** Which data path the capture shows (an overlay, direct routing...) and the evidence. */
   datapath?: Datapath;
+  /**
+   * With `analyze --index`: the packet index built while reading (16 bytes a packet), and
+   * whether its packets can be read at random (not for a gzip'd file).
+   */
+  packetIndex?: { packets: number; bytes: number; randomAccess: boolean };
 }
 
 export interface InterfaceSummary {
