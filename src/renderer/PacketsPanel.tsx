@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { PacketRow } from '../api/index.js';
 import { getApi } from './api.js';
 import { saveBlob } from './download.js';
+import { tallList } from './tall-list.js';
 
 /** Saves a flow's packets as a pcap file Wireshark opens. */
 export async function saveFlowPcap(flowId: string): Promise<void> {
@@ -110,7 +111,8 @@ export function PacketsPanel({
     return () => observer.disconnect();
   }, [total !== null]);
 
-  const first = Math.floor(scrollTop / ROW_HEIGHT);
+  const layout = tallList(total ?? 0, ROW_HEIGHT, height);
+  const first = layout.firstRow(scrollTop);
   const visible = Math.ceil(height / ROW_HEIGHT) + 1;
   // The pages the rows on screen (and the selected one) are in.
   useEffect(() => {
@@ -131,9 +133,12 @@ export function PacketsPanel({
         const next = Math.max(0, Math.min(total - 1, old + (e.key === 'ArrowDown' ? 1 : -1)));
         const el = list.current;
         if (el !== null) {
-          if (next * ROW_HEIGHT < el.scrollTop) el.scrollTop = next * ROW_HEIGHT;
-          else if ((next + 1) * ROW_HEIGHT > el.scrollTop + el.clientHeight)
-            el.scrollTop = (next + 1) * ROW_HEIGHT - el.clientHeight;
+          // Scrolled just enough to show the row (by the list's scaled positions when it is tall).
+          const place = tallList(total, ROW_HEIGHT, el.clientHeight);
+          const shown = place.firstRow(el.scrollTop);
+          const rows = Math.max(1, Math.floor(el.clientHeight / ROW_HEIGHT));
+          if (next < shown) el.scrollTop = place.scrollFor(next);
+          else if (next >= shown + rows) el.scrollTop = place.scrollFor(next - rows + 1);
         }
         return next;
       });
@@ -173,12 +178,12 @@ export function PacketsPanel({
             aria-label={t('packets.list')}
             onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
           >
-            <ol className="packet-rows" style={{ height: total * ROW_HEIGHT }}>
+            <ol className="packet-rows" style={{ height: layout.height }}>
               {rows.map(({ index, packet: p }) => (
                 <li
                   key={index}
                   className={index === selected ? 'selected' : ''}
-                  style={{ top: index * ROW_HEIGHT, height: ROW_HEIGHT }}
+                  style={{ top: layout.top(index, scrollTop), height: ROW_HEIGHT }}
                   aria-selected={index === selected}
                   onClick={() => {
                     setSelected(index);
