@@ -18,9 +18,9 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisDocument, FlowSummary } from '../src/core/analysis/index.js';
 import { pcapLayout } from './support/capture-bytes.js';
+import { BIN, runCli, type Run } from './support/cli.js';
 import { FIXTURES, readBytes, ROOT } from './support/files.js';
 
-const BIN = join(ROOT, 'bin/podpath.js');
 const LAB = join(FIXTURES, 'lab');
 const CORPUS = join(FIXTURES, 'corpus');
 
@@ -42,23 +42,8 @@ const NODEPORT_SNAPSHOT = join(LAB, 'nodeport/snapshot.json');
 const FLANNEL = ['node1-eth0.pcap', 'client.pcap'].map((f) => join(LAB, 'flannel-vxlan', f));
 const FLANNEL_SNAPSHOT = join(LAB, 'flannel-vxlan/snapshot.json');
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function podpath(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 60_000,
-    maxBuffer: 256 << 20,
-  });
-  if (r.error) throw r.error;
-  // Whatever happened, no stack trace.
-  expect(r.stderr).not.toMatch(/^ {4}at (?!byte \d+: ).*:\d+:\d+\)?$/m);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { timeout: 60_000, maxBuffer: 256 << 20 });
 }
 
 function analyzeJson(...args: string[]): AnalysisDocument {

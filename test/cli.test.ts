@@ -1,37 +1,17 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisDocument, CaptureSummary, FlowSummary } from '../src/core/analysis/index.js';
 import { pcapLayout, pcapngBlocks } from './support/capture-bytes.js';
+import { runCli, type Run } from './support/cli.js';
 import { FIXTURES, HAVE_PUBLIC, PUBLIC, publicFiles, readBytes, ROOT } from './support/files.js';
 
-const BIN = join(ROOT, 'bin/podpath.js');
 const CORPUS = join(FIXTURES, 'corpus');
 const corpus = (name: string): string => join(CORPUS, name);
 
-/** A V8 stack frame line: "    at fn (file:line:col)" or "    at file:line:col". */
-const STACK_FRAME = /^ {4}at (?!byte \d+: ).*:\d+:\d+\)?$/m;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function podpath(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 30_000,
-    maxBuffer: 64 << 20,
-  });
-  if (r.error) throw r.error;
-  // Whatever happened, the CLI never shows a stack trace (readable warnings say "    at byte N:").
-  expect(r.stderr).not.toMatch(STACK_FRAME);
-  expect(r.stdout).not.toMatch(STACK_FRAME);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { timeout: 30_000, maxBuffer: 64 << 20 });
 }
 
 function json(run: Run): AnalysisDocument {

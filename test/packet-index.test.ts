@@ -1,11 +1,11 @@
 // The packet index against the streaming reader, on real captures: every packet read at random
 // through the index is the record the streaming reader handed out, in any order; packetsOf
 // equals a full re-read; 16 bytes a packet; cut and changed files.
+import { recordFacts } from './support/records.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CaptureRecord } from '../src/core/capture/index.js';
 import { NO_FLOW, type PacketIndex } from '../src/core/index/index.js';
 import { analyzeFile } from '../src/node/analyze-file.js';
 import {
@@ -17,28 +17,6 @@ import {
   supportsRandomAccess,
 } from '../src/node/packet-index.js';
 import { FIXTURES, fixtureFiles, HAVE_PUBLIC, PUBLIC, publicFiles } from './support/files.js';
-
-/** What a record says, its bytes and options included, to compare a random read with the stream. */
-function facts(r: CaptureRecord): string {
-  const data = Buffer.from(r.bytes.subarray(r.start, r.start + r.capturedLength)).toString('base64');
-  const options = Buffer.from(r.bytes.subarray(r.optionsStart, r.optionsEnd)).toString('base64');
-  return [
-    r.index,
-    r.capturedLength,
-    r.originalLength,
-    r.tsSeconds,
-    r.tsNanos,
-    r.hasTimestamp,
-    r.interfaceIndex,
-    r.linkType,
-    r.fcsLength,
-    r.fileOffset,
-    r.dataOffset,
-    r.littleEndian,
-    data,
-    options,
-  ].join(' ');
-}
 
 interface Streamed {
   file: IndexedFile;
@@ -55,7 +33,7 @@ async function stream(path: string): Promise<Streamed> {
   const file = await analyzeFileIndexed(path, {
     observer: {
       packet: (_p, r, flow, direction) => {
-        records.push(facts(r));
+        records.push(recordFacts(r));
         flows.push(flow);
         directions.push(direction);
       },
@@ -89,7 +67,7 @@ function shuffled(count: number, seed: number): number[] {
 /** Reads `numbers` at random and expects exactly the streamed records. */
 async function expectRandomReads(path: string, s: Streamed, numbers: number[]): Promise<void> {
   const records = await readPacketsAt(path, s.file.packetIndex, numbers);
-  expect(records.map(facts)).toEqual(numbers.map((n) => s.records[n]));
+  expect(records.map(recordFacts)).toEqual(numbers.map((n) => s.records[n]));
 }
 
 const MAX_TIME = 2 ** 47 - 1;

@@ -1,33 +1,20 @@
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureFiles, publicFiles, readBytes } from '../../../test/support/files.js';
-import { CaptureReader, type CaptureRecord, readRecordAt, sectionAt } from './index.js';
-
-function facts(r: CaptureRecord): unknown[] {
-  return [
-    r.index,
-    r.capturedLength,
-    r.originalLength,
-    r.tsSeconds,
-    r.tsNanos,
-    r.hasTimestamp,
-    r.interfaceIndex,
-    r.linkType,
-    r.fcsLength,
-    r.fileOffset,
-    r.dataOffset,
-    r.littleEndian,
-    Array.from(r.bytes.subarray(r.start, r.start + r.capturedLength)),
-    Array.from(r.bytes.subarray(r.optionsStart, r.optionsEnd)),
-  ];
-}
+import { recordFacts } from '../../../test/support/records.js';
+import { CaptureReader, readRecordAt, sectionAt } from './index.js';
 
 /** Every record of a file as the streaming reader hands it out, and the file's section contexts. */
 function streamed(bytes: Uint8Array) {
   const reader = new CaptureReader();
   reader.push(bytes);
-  const records: unknown[][] = [];
-  while (reader.next()) records.push(facts(reader.record));
+  const records: { facts: string; offset: number; index: number }[] = [];
+  while (reader.next())
+    records.push({
+      facts: recordFacts(reader.record),
+      offset: reader.record.fileOffset,
+      index: reader.record.index,
+    });
   reader.end();
   return { records, sections: reader.sectionContexts };
 }
@@ -41,13 +28,13 @@ describe('readRecordAt', () => {
       const bytes = readBytes(path);
       const { records, sections } = streamed(bytes);
       for (const expected of records) {
-        const offset = expected[9] as number;
+        const offset = expected.offset;
         const section = sectionAt(sections, offset);
         expect(section).not.toBeNull();
         // The file from the record on, in a buffer of its own.
-        const result = readRecordAt(section!, bytes.slice(offset), offset, expected[0] as number);
+        const result = readRecordAt(section!, bytes.slice(offset), offset, expected.index);
         expect(result.kind).toBe('record');
-        if (result.kind === 'record') expect(facts(result.record)).toEqual(expected);
+        if (result.kind === 'record') expect(recordFacts(result.record)).toEqual(expected.facts);
       }
     },
   );
@@ -57,7 +44,7 @@ describe('readRecordAt', () => {
     const bytes = readBytes(path);
     const { records, sections } = streamed(bytes);
     for (const expected of records.slice(0, 3)) {
-      const offset = expected[9] as number;
+      const offset = expected.offset;
       const section = sectionAt(sections, offset)!;
       const length = (bytes[offset + 4] | (bytes[offset + 5] << 8)) >>> 0; // block total length
       for (let cut = 1; cut < length; cut++) {
