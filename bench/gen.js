@@ -339,7 +339,8 @@ export function frameLength(kind, e) {
   }
 }
 
-function encodeName(name) {
+/** A DNS name in wire format (labels, each after its length; a 0 at the end). */
+export function encodeName(name) {
   const parts = name.split('.');
   const b = Buffer.alloc(name.length + 2);
   let p = 0;
@@ -365,7 +366,12 @@ function shuffle(a, int) {
  * interleaved over DURATION_US, and returns { packets, fileBytes, lastTsUs }. Each flow is what
  * buildCapture's newFlow makes (gen-flows.js makes its own): a kind, a script of entry()s, its
  * addresses, ports and MACs (VXLAN flows: nodes and outer ports) and its sequence, timestamp,
- * window and IP ID counters. `plan.rng` draws the timing and payloads.
+ * window and IP ID counters. `plan.rng` draws the timing and payloads. Optional, for other
+ * generators (gen-small.js): `plan.concurrent` (flows open at once, default CONCURRENT_FLOWS),
+ * `plan.durationUs` (default DURATION_US), a flow's `sticky` (the chance its next packet
+ * follows at once, default STICKY) and a DNS flow's `queries` (a list of { qname, answer,
+ * isNxdomain } it asks in turn, from `queryIndex`, instead of its one qname); without them the
+ * bytes are what they always were.
  */
 export function writeCapture(file, plan) {
   const { flows, rng } = plan;
@@ -384,16 +390,17 @@ export function writeCapture(file, plan) {
 
   pos = writePcapHeader(out);
 
-  const meanGapUs = DURATION_US / plan.totalPackets;
+  const meanGapUs = (plan.durationUs ?? DURATION_US) / plan.totalPackets;
+  const concurrent = plan.concurrent ?? CONCURRENT_FLOWS;
   let tsUs = 0;
   const active = [];
   let queued = 0;
-  while (active.length < CONCURRENT_FLOWS && queued < flows.length) active.push(flows[queued++]);
+  while (active.length < concurrent && queued < flows.length) active.push(flows[queued++]);
   let last = -1;
   let packets = 0;
 
   while (active.length > 0) {
-    const j = last >= 0 && rng() < STICKY ? last : (rng() * active.length) | 0;
+    const j = last >= 0 && rng() < (active[last].sticky ?? STICKY) ? last : (rng() * active.length) | 0;
     const f = active[j];
     const e = f.script[f.i++];
     tsUs += 1 + Math.floor(-Math.log(1 - rng()) * (meanGapUs - 1));
@@ -463,6 +470,13 @@ export function writeCapture(file, plan) {
         p = writeIpv4(p, IP4 + UDP + len, nextId(f, dir), 17, 64, src, dst);
         p = writeUdp(p, dir ? f.sPort : f.cPort, dir ? f.cPort : f.sPort, len);
         if (dir === 0) f.dnsId = (rng() * 65536) | 0;
+        if (dir === 0 && f.queries !== undefined) {
+          // A socket that asks several names in turn (gen-small.js): each query is the next one.
+          const q = f.queries[f.queryIndex++ % f.queries.length];
+          f.qname = q.qname;
+          f.answer = q.answer;
+          f.isNxdomain = q.isNxdomain;
+        }
         const hasAnswer = dir === 1 && !f.isNxdomain;
         out.writeUInt16BE(f.dnsId, p);
         out.writeUInt16BE(dir === 0 ? 0x0100 : f.isNxdomain ? 0x8183 : 0x8180, p + 2); // RD; QR RD RA, rcode

@@ -6,16 +6,34 @@
 //
 //   node bench/run.js [--rounds N] [--tshark-rounds N] [--no-tshark] [--only a,b]
 //                     [--chunk-kib N] [--json] [--strict] [--keep-env]
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.dirname(here);
-const TIME = '/usr/bin/time';
-const MB = 1e6;
+import {
+  checkCapturePackets,
+  checkTrace as checkTraceOutput,
+  checkTsharkConv as checkTsharkConvOutput,
+  childEnvironment,
+  cpuModel,
+  displayPath,
+  fail,
+  fmtInt,
+  fmtPercent,
+  hasTime,
+  lastLine,
+  makeRunner,
+  MB,
+  median,
+  parseJsonLine,
+  printTable,
+  progress,
+  root,
+  TIME,
+  traceUnavailable,
+  tsharkVersion as tsharkVersionOf,
+  verifyOnce as verifyOnceIn,
+  which,
+} from './lib.js';
 
 const HELP = `usage: node bench/run.js [options]
   --rounds N         rounds for every contender but tshark (default 5)
@@ -58,13 +76,11 @@ const traceInput = trace
 // ---- the children's environment --------------------------------------------------------
 // NODE_EXTRA_CA_CERTS makes Node 20 parse the CA file at startup: ~70 ms a run here, none of
 // which is ours. No contender talks TLS.
-const childEnv = { ...process.env };
-const removedEnv = [];
-if (!args.keepEnv && childEnv.NODE_EXTRA_CA_CERTS !== undefined) {
-  delete childEnv.NODE_EXTRA_CA_CERTS;
-  removedEnv.push('NODE_EXTRA_CA_CERTS');
-}
-childEnv.PODPATH_BENCH_CHUNK_KIB = String(args.chunkKib);
+const { env: childEnv, removed: removedEnv } = childEnvironment({
+  keepEnv: args.keepEnv,
+  extra: { PODPATH_BENCH_CHUNK_KIB: String(args.chunkKib) },
+});
+const run = makeRunner(childEnv);
 
 // ---- contenders ------------------------------------------------------------------------
 const node = process.execPath;
@@ -119,10 +135,7 @@ const contenders = [
     stdout: 'null',
     input: traceInput,
     // Until the trace command lands, the CLI refuses it as bad usage.
-    unavailableWhen: (r) =>
-      r.status === 2 && r.stderr.includes("unknown command 'trace'")
-        ? "podpath has no trace command yet (podpath: unknown command 'trace')"
-        : null,
+    unavailableWhen: traceUnavailable,
     verify: (c) =>
       verifyOnce(c, checkTrace, 'connections, clock offsets and packets checked once (untimed run)'),
   },
@@ -180,7 +193,6 @@ const machine = {
   kernel: os.release(),
   date: new Date().toISOString(),
 };
-const hasTime = fs.existsSync(TIME);
 
 console.log(`podpath bench  ${machine.date}`);
 console.log(
@@ -425,22 +437,10 @@ function checkReadOnly(c, stdout) {
   return null;
 }
 
-/**
- * tshark prints no packet count, but its conversation table does: the Total Frames of
- * every TCP conversation must add up to the capture's TCP segments (inner and plain).
- */
+/** tshark's conversation table must hold every TCP conversation and segment (lib.js). */
 function checkTsharkConv(c, stdout) {
-  let conversations = 0;
-  let frames = 0;
-  const row = /<->\s+\S+\s+(\d+)\s+[\d,.]+\s+\S+\s+(\d+)\s+[\d,.]+\s+\S+\s+(\d+)\s/;
-  for (const line of stdout.split('\n')) {
-    const m = row.exec(line);
-    if (!m) continue;
-    conversations++;
-    frames += Number(m[3]);
-  }
-  if (conversations !== meta.tcpConversations || frames !== meta.tcpPackets)
-    return `conv table has ${conversations} conversations / ${frames} frames, capture has ${meta.tcpConversations} / ${meta.tcpPackets}`;
+  const problem = checkTsharkConvOutput(stdout, meta);
+  if (problem) return problem;
   c.note = 'TCP frames in conv table checked; total packets not';
   return null;
 }
@@ -468,77 +468,19 @@ function verifyAnalyze(c, more = null) {
 function verifyAnalyzeTrace(c) {
   verifyOnce(
     c,
-    (out) => checkCapturePackets(out, 'captures'),
+    (out) => checkCapturePackets(out, 'captures', trace.files),
     'packets of each capture checked once (untimed run)',
   );
 }
 
-/**
- * One untimed run of c.cmd with stdout to a file, parsed as JSON and given to `check`, which
- * returns a problem or null. A run that c.unavailableWhen recognises makes the row unavailable.
- */
+/** One untimed run of c.cmd, its stdout parsed as JSON and checked (lib.js). */
 function verifyOnce(c, check, note) {
-  const file = path.join(benchDir, `${c.id}-verify.json`);
-  const fd = fs.openSync(file, 'w');
-  let r;
-  try {
-    r = run(c.cmd, fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  let out;
-  try {
-    if (r.status !== 0) {
-      const reason = c.unavailableWhen?.(r);
-      if (reason) c.unavailable = reason;
-      else c.failure = `verification run: exit ${r.status ?? r.signal}: ${lastLine(r.stderr)}`;
-      return;
-    }
-    out = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    c.failure = `verification run: output is not JSON (${err.message})`;
-    return;
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-  const problem = check(out);
-  if (problem) c.failure = `verification run: ${problem}`;
-  else c.note = note;
+  verifyOnceIn(c, check, note, { run, dir: benchDir });
 }
 
-/** out[key][i].packets must be the sidecar's packets for trace file i. */
-function checkCapturePackets(out, key) {
-  const captures = out?.[key];
-  if (!Array.isArray(captures) || captures.length !== trace.files.length)
-    return `${key} has ${Array.isArray(captures) ? captures.length : 'no'} entries, expected ${trace.files.length}`;
-  for (let i = 0; i < trace.files.length; i++)
-    if (captures[i]?.packets !== trace.files[i].packets)
-      return `${key}[${i}].packets is ${captures[i]?.packets}, ${trace.files[i].file} has ${trace.files[i].packets}`;
-  return null;
-}
-
-/**
- * podpath.trace/v1: about every TCP connection and DNS lookup paired up across the captures
- * (ICMP sessions may count too), each capture read whole, and node2's 2.5 ms clock lead found.
- */
+/** podpath.trace/v1 of the four trace captures (lib.js). */
 function checkTrace(out) {
-  if (out?.schema !== 'podpath.trace/v1')
-    return `schema is ${JSON.stringify(out?.schema)}, not podpath.trace/v1`;
-  if (!Array.isArray(out.connections)) return 'no connections array';
-  const want = trace.tcpUdpConnections;
-  const tolerance = Math.max(10, Math.ceil(want * 0.005));
-  if (out.connections.length < want - tolerance)
-    return `${out.connections.length} connections, the captures hold ${want} TCP and UDP ones (tolerance ${tolerance})`;
-  const offsets = out.clockOffsets ?? {};
-  for (const f of trace.files) {
-    if (f.clockOffsetSeconds === 0) continue; // the reference and its node's own underlay
-    // keyed by capture name; accept the path as given too
-    const key = Object.keys(offsets).find((k) => k === f.file || path.basename(k) === f.file);
-    const got = key === undefined ? undefined : offsets[key];
-    if (typeof got !== 'number' || Math.abs(got - f.clockOffsetSeconds) > 0.0005)
-      return `clockOffsets of ${f.file} is ${got}, expected ${f.clockOffsetSeconds} s within 0.5 ms`;
-  }
-  return Array.isArray(out.captures) ? checkCapturePackets(out, 'captures') : null;
+  return checkTraceOutput(out, trace);
 }
 
 /**
@@ -571,46 +513,7 @@ function checkClusterNames(out) {
   return null;
 }
 
-// ---- running -----------------------------------------------------------------------------
-
-/**
- * Runs one child under GNU time for its peak RSS (%M, KiB). Wall time is taken here around
- * spawnSync, which the 10 ms resolution of time's %e would blur. `stdout`: 'pipe' (default),
- * 'null' or an open fd.
- */
-function run(cmd, stdout = 'pipe') {
-  const rssFile = path.join(os.tmpdir(), `podpath-bench-${process.pid}.time`);
-  const argv = hasTime ? [TIME, '-f', '%M', '-o', rssFile, ...cmd] : cmd;
-  let devNull = null;
-  if (stdout === 'null') stdout = devNull = fs.openSync('/dev/null', 'w');
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), {
-    cwd: root,
-    env: childEnv,
-    stdio: ['ignore', stdout, 'pipe'],
-    maxBuffer: 1 << 30,
-    encoding: 'utf8',
-  });
-  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (devNull !== null) fs.closeSync(devNull);
-  if (r.error) fail(`cannot run ${cmd.join(' ')}: ${r.error.message}`);
-  let peakRssMB = null;
-  if (hasTime) {
-    // time writes "Command exited with non-zero status N" before the format line
-    const lines = fs.readFileSync(rssFile, 'utf8').trim().split('\n');
-    const kib = Number(lines[lines.length - 1]);
-    if (Number.isFinite(kib)) peakRssMB = (kib * 1024) / MB;
-    fs.rmSync(rssFile, { force: true });
-  }
-  return {
-    status: r.status,
-    signal: r.signal,
-    stdout: r.stdout ?? '',
-    stderr: r.stderr ?? '',
-    wallSeconds,
-    peakRssMB,
-  };
-}
+// ---- targets -----------------------------------------------------------------------------
 
 function target(name, c, passes, measured, other) {
   if (c.unavailable) return { name, result: 'n/a', measured: `${c.label} unavailable` };
@@ -661,87 +564,6 @@ function parseArgs(argv) {
   return a;
 }
 
-function which(name) {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    const p = path.join(dir || '.', name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      // not here, or not executable: try the next directory
-    }
-  }
-  return null;
-}
-
-function cpuModel() {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) return m[1].trim();
-  } catch {
-    // no /proc (not Linux): fall back to what os reports
-  }
-  return os.cpus()[0]?.model ?? 'unknown CPU';
-}
-
 function tsharkVersion() {
-  const r = spawnSync(tsharkPath, ['-v'], { encoding: 'utf8', env: childEnv });
-  return /TShark \(Wireshark\) (\S+)/.exec(r.stdout ?? '')?.[1] ?? 'unknown';
-}
-
-function parseJsonLine(text) {
-  const line = lastLine(text);
-  try {
-    return JSON.parse(line);
-  } catch {
-    return null;
-  }
-}
-
-function lastLine(text) {
-  const lines = (text ?? '').trim().split('\n');
-  return lines[lines.length - 1].slice(0, 300);
-}
-
-function median(values) {
-  const s = [...values].sort((x, y) => x - y);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-function displayPath(p) {
-  const rel = path.relative(process.cwd(), p);
-  return rel && !rel.startsWith('..') ? rel : p;
-}
-
-function fmtInt(n) {
-  return n.toLocaleString('en');
-}
-
-function fmtPercent(x) {
-  return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
-}
-
-function printTable(head, body) {
-  const widths = head.map((h, i) =>
-    Math.max(h.length, ...body.map((r) => (i === r.length - 1 ? 0 : r[i].length))),
-  );
-  const line = (cells) =>
-    cells
-      .map((cell, i) =>
-        i === cells.length - 1 ? cell : i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]),
-      )
-      .join('  ');
-  console.log(line(head));
-  console.log(line(head.map((_, i) => (i === head.length - 1 ? '-----' : '-'.repeat(widths[i])))));
-  for (const r of body) console.log(line(r));
-}
-
-function progress(text) {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
-}
-
-function fail(message) {
-  console.error(`bench: ${message}`);
-  process.exit(2);
+  return tsharkVersionOf(tsharkPath, childEnv);
 }

@@ -6,10 +6,13 @@
 // fresh browser context, twice: once staying on Overview, once going to Flows (Ctrl+2) at once;
 // then it scrolls the Flows table of the finished capture (wheel, scrollTop sweep, far jumps) and
 // asks the server for pages itself. Frame times come from requestAnimationFrame timestamps taken
-// in the page. See bench/README.md ("The UI benchmark").
+// in the page. With --capture it reads an existing capture instead; the `packets` phase opens the
+// Overview card's packets panel (every packet of the capture) and scrolls that. See
+// bench/README.md ("The UI benchmark").
 //
-//   node bench/ui.js [--flows N] [--rounds N] [--steps N] [--wheel N] [--wheel-px N]
-//                    [--timeout S] [--chromium PATH] [--app DIR] [--verbose] [--json]
+//   node bench/ui.js [--flows N | --capture FILE] [--phases LIST] [--rounds N] [--steps N]
+//                    [--wheel N] [--wheel-px N] [--timeout S] [--chromium PATH] [--app DIR]
+//                    [--verbose] [--json] [--json-out FILE]
 /* global document, window, requestAnimationFrame */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -30,9 +33,22 @@ const VIEWPORT = { width: 1400, height: 860 };
 /** A frame longer than this is a visible stall (RAIL: 50 ms of work and the next input lags). */
 const LONG_FRAME_MS = 50;
 const SERVER_REPEATS = 5;
+const PHASES = ['overview', 'flows', 'scroll', 'server', 'packets'];
+const DEFAULT_PHASES = ['overview', 'flows', 'scroll', 'server'];
+/** The packets panel's row height (src/renderer/PacketsPanel.tsx). */
+const PACKET_ROW_PX = 20;
 
 const HELP = `usage: node bench/ui.js [options]
   --flows N       flows in the generated capture (default ${DEFAULT_FLOWS}; made once, cached)
+  --capture FILE  serve this existing capture instead of generating one; the table must end up
+                  holding the flows \`podpath analyze\` counts in it
+  --phases LIST   what each round does, comma-separated (default ${DEFAULT_PHASES.join(',')}):
+                    overview  open the page and stay on Overview while the file is read
+                    flows     open it and go to Flows at once; Ctrl+2 on the finished capture
+                    scroll    then jumps, wheel and sweep over the Flows table (needs the load)
+                    server    then flows pages asked of the server directly
+                    packets   a new page: the card's Packets button (every packet of the
+                              capture), its height against Chromium's, jumps, wheel and sweep
   --rounds N      rounds; the table shows medians (default 3)
   --steps N       scrollTop steps of the sweep, each way, one a frame (default 150)
   --wheel N       wheel ticks each way (default 150), one every 16 ms
@@ -41,7 +57,9 @@ const HELP = `usage: node bench/ui.js [options]
   --chromium PATH the browser (default $PODPATH_CHROMIUM or /usr/bin/chromium)
   --app DIR       serve from the build in DIR (bin/, dist/, out/renderer/ and node_modules/;
                   default: this checkout's, copied to <bench dir>/ui-build when the run starts)
-  --json          also write the results to <bench dir>/ui-<flows>-results.json
+  --json          also write the results to <bench dir>/ui-<flows>-results.json (with
+                  --capture: ui-<capture file name>-results.json)
+  --json-out FILE write the results to FILE (implies --json)
   --verbose       say what it is doing on stderr, with times (it does on a terminal anyway)`;
 
 const args = parseArgs(process.argv.slice(2));
@@ -61,11 +79,12 @@ const versionRun = spawnSync(process.execPath, ['bin/podpath.js', '--version'], 
 });
 if (versionRun.status !== 0) fail(`the build in ${app} does not run: ${versionRun.stderr.trim()}`);
 if (!fs.existsSync(args.chromium)) fail(`no Chromium at ${args.chromium} (apt-get install -y chromium)`);
-const capture = ensureFlowCapture({ flows: args.flows });
 
 // NODE_EXTRA_CA_CERTS costs Node 20 ~70 ms at startup (see README); the server talks no TLS.
 const serverEnv = { ...process.env };
 delete serverEnv.NODE_EXTRA_CA_CERTS;
+const capture = args.capture ? existingCapture(args.capture) : ensureFlowCapture({ flows: args.flows });
+const phases = new Set(args.phases);
 
 const browser = await chromium.launch({
   executablePath: args.chromium,
@@ -106,10 +125,12 @@ console.log(
 );
 console.log(
   `capture: ${displayPath(capture.path)}  ${fmtInt(capture.flows)} flows, ${fmtInt(capture.packets)} packets, ` +
-    `${(capture.bytes / 1e6).toFixed(0)} MB (generator v${capture.version})`,
+    `${(capture.bytes / 1e6).toFixed(0)} MB` +
+    (capture.version === null ? ' (counted by podpath analyze)' : ` (generator v${capture.version})`),
 );
 console.log(
-  `load average before: ${machine.loadBefore.join(' ')}; rounds: ${args.rounds}; sweep ${args.steps} steps each way; wheel ${args.wheel} x ${args.wheel_px} px each way; ` +
+  `load average before: ${machine.loadBefore.join(' ')}; rounds: ${args.rounds}; phases: ${args.phases.join(',')}; ` +
+    `sweep ${args.steps} steps each way; wheel ${args.wheel} x ${args.wheel_px} px each way; ` +
     `viewport ${VIEWPORT.width}x${VIEWPORT.height}\n`,
 );
 
@@ -118,10 +139,19 @@ const rounds = [];
 const problems = [];
 try {
   for (let r = 0; r < args.rounds; r++) {
-    progress(`round ${r + 1}/${args.rounds}: Overview while reading`);
-    const result = await overviewRound();
-    progress(`round ${r + 1}/${args.rounds}: Flows while reading, then scrolling`);
-    Object.assign(result, await flowsRound());
+    const result = {};
+    if (phases.has('overview')) {
+      progress(`round ${r + 1}/${args.rounds}: Overview while reading`);
+      Object.assign(result, await overviewRound());
+    }
+    if (phases.has('flows') || phases.has('scroll') || phases.has('server')) {
+      progress(`round ${r + 1}/${args.rounds}: Flows while reading, then scrolling`);
+      Object.assign(result, await flowsRound());
+    }
+    if (phases.has('packets')) {
+      progress(`round ${r + 1}/${args.rounds}: the packets panel`);
+      Object.assign(result, await packetsRound());
+    }
     rounds.push(result);
     progress('');
   }
@@ -131,7 +161,7 @@ try {
 machine.loadAfter = os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 // ---- the report ----------------------------------------------------------------------------
-const METRICS = [
+const OVERVIEW_METRICS = [
   ['load', 'Overview tab open: ms from navigation'],
   ['ovNav', '  (navigation started this long after podpath serve was)'],
   ['ovTabs', '  page up (tab bar shown)'],
@@ -141,9 +171,19 @@ const METRICS = [
   ['ovFrameP95', '  frames while reading: p95 ms'],
   ['ovFrameMax', '  frames while reading: longest ms'],
   ['ovLong', `  frames while reading: over ${LONG_FRAME_MS} ms`],
+];
+const FLOWS_METRICS = [
   ['load', 'Flows tab open (Ctrl+2 at once): ms from navigation'],
   ['flNav', '  (navigation started this long after podpath serve was)'],
+  ['flHtml', '  page HTML in'],
+  ['flScripts', '  its scripts in'],
+  ['flDomReady', '  DOMContentLoaded'],
+  ['flTabs', '  page up (tab bar shown)'],
+  ['flCtrl2', '  Ctrl+2 in the page (the bench presses it on seeing the tab bar)'],
+  ['flFirstFlowsAsked', '  first flows request sent'],
+  ['flFirstFlowsAnswered', '  first flows request answered'],
   ['flRows', '  first flow rows shown'],
+  ['flRowsAtTabs', '  ... had Ctrl+2 come with the tab bar (tab bar + Ctrl+2 to rows)'],
   ['flRowsEarly', '  ... before the read ended (rounds)'],
   ['flServerDone', '  analysis done (the server says)'],
   ['flDone', '  analysis done, as the card shows (Ctrl+1 then)'],
@@ -184,6 +224,37 @@ const RESOURCES = [
   ['serverCpuS', 'server CPU seconds (Flows round)'],
   ['pageHeapMB', 'page JS heap at the end, MB'],
 ];
+const PACKETS_METRICS = [
+  ['load', "the packets panel (the Overview card's Packets button), a page of its own"],
+  ['pkCardDone', '  capture read, as the card shows: ms from navigation'],
+  ['pkOpen', '  Packets clicked to real rows shown, ms'],
+  ['pkTotal', '  packets the panel says the capture has'],
+  ['pkWantPx', `  packets x ${PACKET_ROW_PX} px (the list unscaled), px`],
+  ['pkLayoutPx', '  the list as laid out (scrollHeight; Chromium stops at 33,554,432), px'],
+  ['pkMaxScrollTop', '  furthest scrollTop, px'],
+  ['pkLastShown', '  last packet shown there (#)'],
+  ['pkReachablePercent', '  packets reachable by scrolling, %'],
+  ['pkBottomOverlap', '  rows drawn there on top of others (positions past the limit)'],
+  ['pkArrowVisible', '  ArrowDown x5 from there: selected row on screen (rounds)'],
+  [
+    'pkJumpMedian',
+    '  jumps to 20 places (10 %, 20 % ... 100 %, 95 % ... 5 % of the scroll range): median ms',
+  ],
+  ['pkJumpMax', '  jumps: slowest, ms'],
+  ['pkServerRssMB', '  server peak RSS, MB'],
+  ['pkServerCpuS', '  server CPU seconds'],
+];
+const PACKET_SCROLL = [
+  ['pkWheel', `wheel ${args.wheel} x ${args.wheel_px} px down, then up`],
+  ['pkSweep', `scrollTop sweep top to bottom to top, ${args.steps} steps each way`],
+];
+const PACKET_FILLS = [
+  ['pkWheelDownFill', 'after the wheel down'],
+  ['pkWheelUpFill', 'after the wheel up'],
+  ['pkSweepBottomFill', 'at the bottom, after the sweep down'],
+  ['pkSweepTopFill', 'at the top, after the sweep up'],
+  ['pkSweepDrain', 'the sweep over, its requests are still answered for'],
+];
 
 const summary = {};
 for (const key of Object.keys(rounds[0] ?? {})) {
@@ -201,7 +272,10 @@ const TIMED = new Set([
   'flServerDone',
   'flDone',
   'tabRows',
+  'pkCardDone',
+  'pkOpen',
   ...FILLS.map(([key]) => key),
+  ...PACKET_FILLS.map(([key]) => key),
 ]);
 const cell = (key, digits = 0) => {
   const s = summary[key];
@@ -216,72 +290,111 @@ const range = (key, digits = 0) => {
 };
 
 console.log(`medians of ${rounds.length} rounds (min-max)\n`);
-printTable(
-  ['load', 'median', 'range'],
-  METRICS.map(([key, label]) =>
-    key === 'load' || key === 'after'
-      ? [label, '', '']
-      : key === 'flRowsEarly'
-        ? [label, `${rounds.filter((r) => r[key] === 1).length} of ${rounds.length}`, '']
-        : [label, cell(key, /P50|P95/.test(key) ? 1 : 0), range(key, /P50|P95/.test(key) ? 1 : 0)],
-  ),
-);
-console.log('');
-printTable(
-  [
-    'scrolling, finished capture',
-    'frames',
-    'p50 ms',
-    'p95 ms',
-    'max ms',
-    `>${LONG_FRAME_MS} ms`,
-    'requests',
-    'dup',
-    'in flight',
-    'slowest req ms',
-  ],
-  SCROLL.map(([key, label]) => [
-    label,
-    cell(`${key}Frames`),
-    cell(`${key}P50`, 1),
-    cell(`${key}P95`, 1),
-    cell(`${key}Max`),
-    cell(`${key}Long`),
-    cell(`${key}Requests`),
-    cell(`${key}Duplicates`),
-    cell(`${key}InFlight`),
-    cell(`${key}RequestMax`),
-  ]),
-);
-console.log('');
-printTable(
-  ['rows at a new position: ms until real rows replace the placeholders', 'median', 'range'],
-  FILLS.map(([key, label]) => [label, cell(key), range(key)]),
-);
-console.log('');
-printTable(
-  ['server, asked directly by the bench, page idle (ms)', 'first call', `next ${SERVER_REPEATS}`, 'range'],
-  SERVER.map(([key, label]) => [label, cell(`${key}First`), cell(key), range(key)]),
-);
-console.log('');
-printTable(
-  ['resources', 'median', 'range'],
-  RESOURCES.map(([key, label]) => [
-    label,
-    cell(key, key === 'serverCpuS' ? 1 : 0),
-    range(key, key === 'serverCpuS' ? 1 : 0),
-  ]),
-);
+const loaded = phases.has('flows') || phases.has('scroll') || phases.has('server');
+const loadRows = [...(phases.has('overview') ? OVERVIEW_METRICS : []), ...(loaded ? FLOWS_METRICS : [])];
+if (loadRows.length > 0) {
+  printTable(
+    ['load', 'median', 'range'],
+    loadRows.map(([key, label]) =>
+      key === 'load' || key === 'after'
+        ? [label, '', '']
+        : key === 'flRowsEarly'
+          ? [label, `${rounds.filter((r) => r[key] === 1).length} of ${rounds.length}`, '']
+          : [label, cell(key, /P50|P95/.test(key) ? 1 : 0), range(key, /P50|P95/.test(key) ? 1 : 0)],
+    ),
+  );
+  console.log('');
+}
+const scrollHead = (what) => [
+  what,
+  'frames',
+  'p50 ms',
+  'p95 ms',
+  'max ms',
+  `>${LONG_FRAME_MS} ms`,
+  'long tasks',
+  'longest task ms',
+  'requests',
+  'dup',
+  'in flight',
+  'slowest req ms',
+];
+const scrollRow = ([key, label]) => [
+  label,
+  cell(`${key}Frames`),
+  cell(`${key}P50`, 1),
+  cell(`${key}P95`, 1),
+  cell(`${key}Max`),
+  cell(`${key}Long`),
+  cell(`${key}Tasks`),
+  cell(`${key}TaskMax`),
+  cell(`${key}Requests`),
+  cell(`${key}Duplicates`),
+  cell(`${key}InFlight`),
+  cell(`${key}RequestMax`),
+];
+if (phases.has('scroll')) {
+  printTable(scrollHead('scrolling, finished capture'), SCROLL.map(scrollRow));
+  console.log('');
+  printTable(
+    ['rows at a new position: ms until real rows replace the placeholders', 'median', 'range'],
+    FILLS.map(([key, label]) => [label, cell(key), range(key)]),
+  );
+  console.log('');
+}
+if (phases.has('server')) {
+  printTable(
+    ['server, asked directly by the bench, page idle (ms)', 'first call', `next ${SERVER_REPEATS}`, 'range'],
+    SERVER.map(([key, label]) => [label, cell(`${key}First`), cell(key), range(key)]),
+  );
+  console.log('');
+}
+if (loaded) {
+  printTable(
+    ['resources', 'median', 'range'],
+    RESOURCES.map(([key, label]) => [
+      label,
+      cell(key, key === 'serverCpuS' ? 1 : 0),
+      range(key, key === 'serverCpuS' ? 1 : 0),
+    ]),
+  );
+  console.log('');
+}
+if (phases.has('packets')) {
+  printTable(
+    ['packets', 'median', 'range'],
+    PACKETS_METRICS.map(([key, label]) =>
+      key === 'load'
+        ? [label, '', '']
+        : key === 'pkArrowVisible'
+          ? [label, `${rounds.filter((r) => r[key] === 1).length} of ${rounds.length}`, '']
+          : [label, cell(key, key === 'pkReachablePercent' || key === 'pkServerCpuS' ? 1 : 0), range(key)],
+    ),
+  );
+  console.log('');
+  printTable(scrollHead('scrolling the packets panel'), PACKET_SCROLL.map(scrollRow));
+  console.log('');
+  printTable(
+    ['packet rows at a new position: ms until real rows replace the "…" placeholders', 'median', 'range'],
+    PACKET_FILLS.map(([key, label]) => [label, cell(key), range(key)]),
+  );
+}
 console.log(`\nload average after: ${machine.loadAfter.join(' ')}`);
 for (const p of problems) console.log(`\nPROBLEM: ${p}`);
 
 if (args.json) {
-  const file = path.join(benchDir, `ui-${args.flows}-results.json`);
+  const file =
+    args.jsonOut ??
+    path.join(
+      benchDir,
+      `ui-${args.capture ? path.basename(capture.path).replace(/\.[^.]*$/, '') : args.flows}-results.json`,
+    );
   const out = {
     machine,
     build,
     capture,
     options: {
+      phases: args.phases,
       rounds: args.rounds,
       steps: args.steps,
       wheel: args.wheel,
@@ -345,6 +458,12 @@ async function flowsRound() {
     const serverDoneWall = await server.waitDone();
     const origin = await page.evaluate(() => performance.timeOrigin);
     out.flNav = origin - server.spawnedAt;
+    Object.assign(out, await loadTimeline(page));
+    // The first rows had Ctrl+2 come the frame the tab bar showed: the bench's own delay out.
+    out.flRowsAtTabs =
+      out.flRows !== null && out.flTabs !== null && out.flCtrl2 !== null
+        ? out.flTabs + (out.flRows - out.flCtrl2)
+        : null;
     out.flServerDone = serverDoneWall === null ? null : serverDoneWall - origin;
     out.flRowsEarly =
       out.flRows !== null && out.flServerDone !== null && out.flRows < out.flServerDone ? 1 : 0;
@@ -386,21 +505,25 @@ async function flowsRound() {
         `the table shows ${out.total} flows (aria-rowcount ${rowCount}), the capture has ${capture.flows}`,
       );
 
-    progress('  jumps');
-    Object.assign(out, await jumps(page));
-    await settle(page, requests);
-    // Each scroll starts from a fresh page (no rows cached in it; the server keeps its own).
-    await freshTable(page, requests);
-    progress('  wheel');
-    Object.assign(out, await wheel(page, requests));
-    await freshTable(page, requests);
-    progress('  sweep');
-    Object.assign(out, await sweep(page, requests));
+    if (phases.has('scroll')) {
+      progress('  jumps');
+      Object.assign(out, await jumps(page));
+      await settle(page, requests);
+      // Each scroll starts from a fresh page (no rows cached in it; the server keeps its own).
+      await freshTable(page, requests);
+      progress('  wheel');
+      Object.assign(out, await wheel(page, requests));
+      await freshTable(page, requests);
+      progress('  sweep');
+      Object.assign(out, await sweep(page, requests));
+    }
     out.pageHeapMB = await page.evaluate(() =>
       'memory' in performance ? performance.memory.usedJSHeapSize / 1e6 : null,
     );
-    progress('  asking the server');
-    Object.assign(out, await askServer(server));
+    if (phases.has('server')) {
+      progress('  asking the server');
+      Object.assign(out, await askServer(server));
+    }
     return out;
   } finally {
     await context.close();
@@ -408,6 +531,30 @@ async function flowsRound() {
     out.serverRssMB = usage.rssMB;
     out.serverCpuS = usage.cpuSeconds;
   }
+}
+
+/**
+ * Where the time to the first rows goes, in ms from navigation: the page's HTML and scripts
+ * (resource timing), DOMContentLoaded, the tab bar, the first flows request sent and answered.
+ */
+function loadTimeline(page) {
+  return page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const resources = performance.getEntriesByType('resource');
+    const scripts = resources.filter((r) => /\.js(\?|$)/.test(r.name));
+    const flows = resources
+      .filter((r) => r.name.endsWith('/api/flows'))
+      .sort((a, b) => a.startTime - b.startTime)[0];
+    return {
+      flHtml: nav ? nav.responseEnd : null,
+      flScripts: scripts.length ? Math.max(...scripts.map((r) => r.responseEnd)) : null,
+      flDomReady: nav ? nav.domContentLoadedEventEnd : null,
+      flTabs: window.__uiBench.marks.tabs ?? null,
+      flCtrl2: window.__uiBench.marks.ctrl2 ?? null,
+      flFirstFlowsAsked: flows ? flows.startTime : null,
+      flFirstFlowsAnswered: flows ? flows.responseEnd : null,
+    };
+  });
 }
 
 /** Reloads the page, goes to Flows and waits until its first rows are in and nothing is asked. */
@@ -441,6 +588,7 @@ async function wheel(page, requests) {
   const end = await pageNow(page);
   return {
     ...prefixed('wheel', await frameStats(page, start, end)),
+    ...prefixed('wheel', await taskStats(page, [[start, end]])),
     ...prefixed('wheel', requestStats(requests, wallStart, Date.now())),
     ...fills,
   };
@@ -483,6 +631,13 @@ async function sweep(page, requests) {
   ];
   return {
     ...prefixed('sweep', summarize(intervals)),
+    ...prefixed(
+      'sweep',
+      await taskStats(page, [
+        [r.down.start, r.down.end],
+        [r.up.start, r.up.end],
+      ]),
+    ),
     ...prefixed('sweep', requestStats(requests, wallStart, Date.now())),
     sweepBottomFill: r.down.fill,
     sweepTopFill: r.up.fill,
@@ -545,6 +700,242 @@ async function askServer(server) {
   return out;
 }
 
+// ---- the packets panel ---------------------------------------------------------------------
+
+/**
+ * A page of its own on Overview until the capture is read, then the card's Packets button: the
+ * panel lists every packet of the capture (rows of PACKET_ROW_PX, pages of 200 read through the
+ * packet index). Times real rows at 20 far places, measures how far the list scrolls (Chromium
+ * lays out at most ~33.5 M px), then wheels and sweeps it, each on a freshly opened panel.
+ */
+async function packetsRound() {
+  const server = await startServe();
+  const { context, page, packetRequests } = await openPage(server);
+  const out = {};
+  try {
+    progress('  Packets: waiting for the card to say done');
+    out.pkCardDone = await waitMark(page, 'cardDone');
+    if (out.pkCardDone === null) {
+      problems.push(`packets: the card did not say done within ${args.timeout} s`);
+      return out;
+    }
+    progress('  Packets: opening the panel');
+    out.pkOpen = await openPackets(page);
+    if (out.pkOpen === null) {
+      problems.push(`packets: no real rows within ${args.timeout} s of opening the panel`);
+      return out;
+    }
+    progress('  Packets: jumps');
+    Object.assign(out, await packetJumps(page));
+    await settle(page, packetRequests);
+    progress('  Packets: how far it scrolls');
+    Object.assign(out, await packetGeometry(page));
+    await reopenPackets(page, packetRequests);
+    progress('  Packets: wheel');
+    Object.assign(out, await packetWheel(page, packetRequests));
+    await reopenPackets(page, packetRequests);
+    progress('  Packets: sweep');
+    Object.assign(out, await packetSweep(page, packetRequests));
+    return out;
+  } finally {
+    await context.close();
+    const usage = await server.stop();
+    out.pkServerRssMB = usage.rssMB;
+    out.pkServerCpuS = usage.cpuSeconds;
+  }
+}
+
+/** Clicks the card's Packets button; ms until real rows show, or null. */
+async function openPackets(page) {
+  const button = page.locator('button[aria-label^="Packets "]').first();
+  await button.waitFor({ timeout: timeoutMs });
+  const t0 = await pageNow(page);
+  await button.click();
+  await page.waitForSelector('.packet-list', { timeout: timeoutMs });
+  const t = await page.evaluate((ms) => window.__uiBench.untilPackets(ms), timeoutMs);
+  return t === null ? null : Math.max(0, t - t0);
+}
+
+/** Reloads the page and opens the panel again, waiting until its rows are in and it is idle. */
+async function reopenPackets(page, requests) {
+  await page.reload({ waitUntil: 'commit', timeout: timeoutMs });
+  await waitMark(page, 'cardDone');
+  await openPackets(page);
+  await settle(page, requests);
+}
+
+/** 20 places of the scroll range, each until real rows: the first visit of each page there. */
+async function packetJumps(page) {
+  const times = await page.evaluate(async (ms) => {
+    const b = window.__uiBench;
+    const el = document.querySelector('.packet-list');
+    const max = el.scrollHeight - el.clientHeight;
+    const out = [];
+    for (const percent of [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 95, 85, 75, 65, 55, 45, 35, 25, 15, 5]) {
+      const t0 = await b.frame();
+      el.scrollTop = (max * percent) / 100;
+      const t = await b.untilPackets(ms);
+      out.push(t === null ? null : t - t0);
+    }
+    return out;
+  }, timeoutMs);
+  const done = times.filter((t) => t !== null);
+  return {
+    pkJumpMedian: done.length === times.length ? median(done) : null,
+    pkJumpMax: done.length === times.length ? Math.max(...done) : null,
+    pkJumpTimes: times,
+  };
+}
+
+/**
+ * How far the list scrolls: the height it asks for, the height Chromium lays out, the furthest
+ * scrollTop and the last packet shown there; whether ArrowDown from there shows its selection.
+ */
+async function packetGeometry(page) {
+  const g = await page.evaluate(
+    async ({ ms, rowPx }) => {
+      const b = window.__uiBench;
+      const el = document.querySelector('.packet-list');
+      const count = /([\d,]+)\s*packets?/.exec(document.querySelector('.packets header')?.textContent ?? '');
+      const total = count ? Number(count[1].replace(/,/g, '')) : null;
+      el.scrollTop = Number.MAX_SAFE_INTEGER;
+      const maxScrollTop = el.scrollTop;
+      await b.frame();
+      await b.untilPackets(ms);
+      const box = el.getBoundingClientRect();
+      let lastShown = 0;
+      let overlap = 0;
+      let previousTop = -Infinity;
+      for (const li of el.querySelectorAll('li')) {
+        const r = li.getBoundingClientRect();
+        // every row drawn, on screen or not: those past the limit are pushed back onto others
+        if (r.top < previousTop + rowPx - 0.5) overlap++;
+        previousTop = r.top;
+        if (r.bottom <= box.top || r.top >= box.bottom) continue;
+        const n = Number(/#(\d+)/.exec(li.textContent ?? '')?.[1] ?? 0);
+        if (n > lastShown && r.bottom <= box.bottom + 0.5) lastShown = n;
+      }
+      return {
+        total,
+        wantPx: total === null ? null : total * rowPx,
+        layoutPx: el.scrollHeight,
+        maxScrollTop,
+        lastShown,
+        overlap,
+      };
+    },
+    { ms: timeoutMs, rowPx: PACKET_ROW_PX },
+  );
+  // ArrowDown five times from the last row on screen: does the list follow the selection?
+  let arrowVisible = null;
+  const rows = page.locator('.packet-list li');
+  const count = await rows.count();
+  if (count > 0) {
+    await rows.nth(count - 2 >= 0 ? count - 2 : 0).click();
+    for (let k = 0; k < 5; k++) await page.keyboard.press('ArrowDown');
+    arrowVisible = await page.evaluate(async () => {
+      await window.__uiBench.frame();
+      await window.__uiBench.frame();
+      const el = document.querySelector('.packet-list');
+      const li = el.querySelector('li.selected');
+      if (!li) return 0;
+      const box = el.getBoundingClientRect();
+      const r = li.getBoundingClientRect();
+      return r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5 ? 1 : 0;
+    });
+  }
+  if (g.total !== null && g.total !== capture.packets)
+    problems.push(`packets: the panel says ${g.total} packets, the capture has ${capture.packets}`);
+  return {
+    pkTotal: g.total,
+    pkWantPx: g.wantPx,
+    pkLayoutPx: g.layoutPx,
+    pkMaxScrollTop: g.maxScrollTop,
+    pkLastShown: g.lastShown,
+    pkReachablePercent: g.total ? (100 * g.lastShown) / g.total : null,
+    pkBottomOverlap: g.overlap,
+    pkArrowVisible: arrowVisible,
+  };
+}
+
+/** Wheel ticks over the packet list, down then up, a tick every 16 ms; then real rows. */
+async function packetWheel(page, requests) {
+  const box = await page.locator('.packet-list').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const start = await pageNow(page);
+  const wallStart = Date.now();
+  const fills = {};
+  for (const [name, sign] of [
+    ['pkWheelDownFill', 1],
+    ['pkWheelUpFill', -1],
+  ]) {
+    for (let k = 0; k < args.wheel; k++) {
+      await page.mouse.wheel(0, sign * args.wheel_px);
+      await sleep(16);
+    }
+    const t0 = await pageNow(page);
+    const t = await page.evaluate((ms) => window.__uiBench.untilPackets(ms), timeoutMs);
+    fills[name] = t === null ? null : Math.max(0, t - t0);
+  }
+  const end = await pageNow(page);
+  return {
+    ...prefixed('pkWheel', await frameStats(page, start, end)),
+    ...prefixed('pkWheel', await taskStats(page, [[start, end]])),
+    ...prefixed('pkWheel', requestStats(requests, wallStart, Date.now())),
+    ...fills,
+  };
+}
+
+/** scrollTop from top to bottom of the packet list in even steps, one a frame, and back up. */
+async function packetSweep(page, requests) {
+  const wallStart = Date.now();
+  const r = await page.evaluate(
+    async ({ steps, ms }) => {
+      const b = window.__uiBench;
+      const el = document.querySelector('.packet-list');
+      const max = el.scrollHeight - el.clientHeight;
+      const move = async (from, to) => {
+        const start = await b.frame();
+        for (let i = 1; i <= steps; i++) {
+          el.scrollTop = from + ((to - from) * i) / steps;
+          await b.frame();
+        }
+        const end = await b.frame();
+        const fill = await b.untilPackets(ms);
+        return { start, end, fill: fill === null ? null : fill - end };
+      };
+      const down = await move(0, max);
+      const up = await move(max, 0);
+      return { down, up };
+    },
+    { steps: args.steps, ms: timeoutMs },
+  );
+  const wallEnd = Date.now();
+  await settle(page, requests);
+  const lastAnswer = Math.max(
+    wallEnd,
+    ...requests.filter((q) => q.start >= wallStart).map((q) => q.end ?? wallEnd),
+  );
+  const intervals = [
+    ...(await frameIntervals(page, r.down.start, r.down.end)),
+    ...(await frameIntervals(page, r.up.start, r.up.end)),
+  ];
+  return {
+    ...prefixed('pkSweep', summarize(intervals)),
+    ...prefixed(
+      'pkSweep',
+      await taskStats(page, [
+        [r.down.start, r.down.end],
+        [r.up.start, r.up.end],
+      ]),
+    ),
+    ...prefixed('pkSweep', requestStats(requests, wallStart, Date.now())),
+    pkSweepBottomFill: r.down.fill,
+    pkSweepTopFill: r.up.fill,
+    pkSweepDrain: lastAnswer - wallEnd,
+  };
+}
+
 // ---- the page ------------------------------------------------------------------------------
 
 async function openPage(server) {
@@ -557,19 +948,23 @@ async function openPage(server) {
     if (message.type() === 'error' && !message.location().url?.endsWith('/favicon.ico'))
       problems.push(`console: ${message.text()} (${message.location().url})`);
   });
-  /** Every flows request: when it left, when its answer was in, its offset. */
+  /** Every flows (and packets) request: when it left, when its answer was in, its offset. */
   const requests = [];
+  const packetRequests = [];
   const pending = new Map();
   page.on('request', (request) => {
-    if (!request.url().endsWith('/api/flows')) return;
+    const isFlows = request.url().endsWith('/api/flows');
+    if (!isFlows && !request.url().endsWith('/api/packets')) return;
     const entry = { start: Date.now(), end: null, offset: null };
     try {
-      entry.offset = JSON.parse(request.postData() ?? '[]')[0]?.offset ?? null;
+      const body = JSON.parse(request.postData() ?? '[]');
+      // flows({ offset, ... }); packets(flowId, offset, limit)
+      entry.offset = (isFlows ? body[0]?.offset : body[1]) ?? null;
     } catch {
       // not ours to judge: the server answers it
     }
     pending.set(request, entry);
-    requests.push(entry);
+    (isFlows ? requests : packetRequests).push(entry);
   });
   const finish = (request) => {
     const entry = pending.get(request);
@@ -579,7 +974,7 @@ async function openPage(server) {
   page.on('requestfinished', finish);
   page.on('requestfailed', finish);
   await page.goto(server.url, { waitUntil: 'commit', timeout: timeoutMs });
-  return { context, page, requests };
+  return { context, page, requests, packetRequests };
 }
 
 /**
@@ -603,23 +998,53 @@ function pageProbe() {
     if (first.offsetTop > body.scrollTop + 1 || last.offsetTop + last.offsetHeight < bottom - 1) return false;
     return body.querySelector('[role=row] > .loading') === null;
   };
-  /** The frame time real rows show at the current position, or null after `ms`. */
-  b.untilRows = (ms) =>
+  /** The frame time `ready()` first holds at the current position, or null after `ms`. */
+  const until = (ready, ms) =>
     new Promise((resolve) => {
       const start = performance.now();
       const check = (t) => {
-        if (b.realRows()) resolve(t);
+        if (ready()) resolve(t);
         else if (t - start > ms) resolve(null);
         else requestAnimationFrame(check);
       };
       requestAnimationFrame(check);
     });
+  b.untilRows = (ms) => until(b.realRows, ms);
+  /**
+   * Whether the packet list shows packets (no `…` placeholder) in every row on screen, and the
+   * rows reach the list's bottom (or the last row is there).
+   */
+  b.realPackets = () => {
+    const el = document.querySelector('.packet-list');
+    if (!el) return false;
+    const box = el.getBoundingClientRect();
+    let seen = 0;
+    let bottom = -Infinity;
+    for (const li of el.querySelectorAll('li')) {
+      const r = li.getBoundingClientRect();
+      if (r.bottom <= box.top || r.top >= box.bottom) continue;
+      if (li.querySelector('.num') === null) return false;
+      seen++;
+      bottom = Math.max(bottom, r.bottom);
+    }
+    const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+    return seen > 0 && (atEnd || bottom >= box.top + el.clientHeight - 1);
+  };
+  b.untilPackets = (ms) => until(b.realPackets, ms);
   const watch = {
     tabs: () => document.querySelector('[role=tab]') !== null,
     firstRows: () => document.querySelector('.tbody [role=row] > :not(.loading)') !== null,
     cardDone: () => document.querySelector('.card.state-done') !== null,
     charts: () => document.querySelector('figure.chart') !== null,
   };
+  // When the bench's Ctrl+2 reaches the page (it presses it once it sees the tab bar).
+  window.addEventListener(
+    'keydown',
+    (e) => {
+      if (e.ctrlKey && e.key === '2' && b.marks.ctrl2 === undefined) b.marks.ctrl2 = performance.now();
+    },
+    true,
+  );
   const tick = (t) => {
     b.frames.push(t);
     for (const name in watch) if (b.marks[name] === undefined && watch[name]()) b.marks[name] = t;
@@ -667,6 +1092,19 @@ function frameIntervals(page, from, to) {
 
 async function frameStats(page, from, to) {
   return summarize(await frameIntervals(page, from, to));
+}
+
+/**
+ * The page's long tasks (main-thread work over 50 ms, the Long Tasks API) that started in the
+ * given page-time windows: how many and the longest. A long frame with no long task was not the
+ * page's JavaScript (rendering, or the machine busy elsewhere).
+ */
+async function taskStats(page, windows) {
+  const tasks = await page.evaluate(
+    (w) => window.__uiBench.longTasks.filter(([start]) => w.some(([a, z]) => start >= a && start <= z)),
+    windows,
+  );
+  return { tasks: tasks.length, taskMax: tasks.length ? Math.max(...tasks.map(([, d]) => d)) : 0 };
 }
 
 function summarize(intervals) {
@@ -813,6 +1251,44 @@ function processUsage(pid) {
 
 // ---- helpers -------------------------------------------------------------------------------
 
+/**
+ * An existing capture (--capture): its packets and flows as `podpath analyze` of the build
+ * being served counts them (--summary-only when that build has it, else the whole --json).
+ */
+function existingCapture(file) {
+  if (!fs.existsSync(file)) fail(`--capture: no file ${file}`);
+  const analyze = (extra, stdout) =>
+    spawnSync(process.execPath, ['bin/podpath.js', 'analyze', ...extra, '--json', file], {
+      cwd: app,
+      env: serverEnv,
+      encoding: 'utf8',
+      stdio: ['ignore', stdout, 'pipe'],
+      maxBuffer: 1 << 26,
+    });
+  let summary;
+  const short = analyze(['--summary-only'], 'pipe');
+  if (short.status === 0) summary = JSON.parse(short.stdout).captures[0];
+  else {
+    const tmp = path.join(benchDir, `ui-capture-${process.pid}.json`);
+    const fd = fs.openSync(tmp, 'w');
+    const whole = analyze([], fd);
+    fs.closeSync(fd);
+    try {
+      if (whole.status !== 0) fail(`podpath analyze ${file}: ${whole.stderr.trim()}`);
+      summary = JSON.parse(fs.readFileSync(tmp, 'utf8')).captures[0];
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+  return {
+    path: file,
+    flows: summary.flowCount,
+    packets: summary.packets,
+    bytes: fs.statSync(file).size,
+    version: null,
+  };
+}
+
 /** Copies the build (bin, dist, out/renderer, package.json) to <bench dir>/ui-build. */
 function freezeBuild() {
   const dir = path.join(benchDir, 'ui-build');
@@ -870,7 +1346,10 @@ function parseArgs(argv) {
     timeout: 180,
     chromium: process.env.PODPATH_CHROMIUM ?? '/usr/bin/chromium',
     json: false,
+    jsonOut: null,
     app: null,
+    capture: null,
+    phases: DEFAULT_PHASES,
     verbose: false,
   };
   const int = (i, name) => {
@@ -888,7 +1367,17 @@ function parseArgs(argv) {
     else if (arg === '--timeout') a.timeout = int(++i, arg);
     else if (arg === '--chromium') a.chromium = argv[++i] ?? fail(`--chromium needs a path\n${HELP}`);
     else if (arg === '--json') a.json = true;
-    else if (arg === '--verbose') a.verbose = true;
+    else if (arg === '--json-out') {
+      a.jsonOut = path.resolve(argv[++i] ?? fail(`--json-out needs a file\n${HELP}`));
+      a.json = true;
+    } else if (arg === '--capture')
+      a.capture = path.resolve(argv[++i] ?? fail(`--capture needs a capture file\n${HELP}`));
+    else if (arg === '--phases') {
+      a.phases = (argv[++i] ?? '').split(',').filter((x) => x !== '');
+      for (const phase of a.phases)
+        if (!PHASES.includes(phase)) fail(`--phases: no phase ${phase} (${PHASES.join(', ')})\n${HELP}`);
+      if (a.phases.length === 0) fail(`--phases needs at least one phase\n${HELP}`);
+    } else if (arg === '--verbose') a.verbose = true;
     else if (arg === '--app') a.app = path.resolve(argv[++i] ?? fail(`--app needs a folder\n${HELP}`));
     else if (arg === '--help' || arg === '-h') {
       console.log(HELP);
