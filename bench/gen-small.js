@@ -42,7 +42,7 @@ import {
   PSH,
   RST,
   SYN,
-  writeCapture,
+  writePlannedCapture,
 } from './gen.js';
 import { ip, mulberry32 } from './random.js';
 
@@ -481,22 +481,9 @@ function describe(plan, bytes) {
 export function ensureSmallCapture({ force = false, log = console.log } = {}) {
   const cached = force ? null : cachedSmallCapture();
   if (cached) return { path: smallCapturePath, ...cached };
-  fs.mkdirSync(benchDir, { recursive: true });
   const t0 = process.hrtime.bigint();
   const plan = buildPlan();
-  const expectedBytes = 24 + 16 * plan.totalPackets + plan.totalFrameBytes;
-  const free = fs.statfsSync(benchDir);
-  if (free.bavail * free.bsize < expectedBytes + 256e6)
-    throw new Error(`not enough disk in ${benchDir} for ${(expectedBytes / 1e9).toFixed(2)} GB`);
-  // a stale sidecar must not vouch for a half-written capture
-  fs.rmSync(smallSidecarPath, { force: true });
-  const tmp = smallCapturePath + '.tmp';
-  const written = writeCapture(tmp, plan);
-  if (written.fileBytes !== expectedBytes || written.packets !== plan.totalPackets)
-    throw new Error(
-      `wrote ${written.packets} packets / ${written.fileBytes} B, planned ${plan.totalPackets} / ${expectedBytes}`,
-    );
-  fs.renameSync(tmp, smallCapturePath);
+  const written = writePlannedCapture(plan, smallCapturePath, smallSidecarPath);
   const meta = {
     ...describe(plan, written.fileBytes),
     durationSeconds: Math.round(written.lastTsUs / 1e3) / 1e3,

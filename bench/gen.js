@@ -645,26 +645,36 @@ export function cachedCapture() {
   }
 }
 
-/** Returns the sidecar, generating the capture first when it is missing or stale. */
-export function ensureCapture({ force = false, log = console.log } = {}) {
-  const cached = force ? null : cachedCapture();
-  if (cached) return cached;
-  fs.mkdirSync(benchDir, { recursive: true });
-  const t0 = process.hrtime.bigint();
-  const plan = buildCapture();
+/**
+ * Writes a planned capture to `file` whole or not at all: checks the disk has room, drops the
+ * stale sidecar first (it must not vouch for a half-written capture), writes beside the file,
+ * checks packets and bytes against the plan, then renames. Returns writeCapture's result.
+ */
+export function writePlannedCapture(plan, file, sidecar) {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
   const expectedBytes = 24 + 16 * plan.totalPackets + plan.totalFrameBytes;
-  const free = fs.statfsSync(benchDir);
+  const free = fs.statfsSync(dir);
   if (free.bavail * free.bsize < expectedBytes + 256e6)
-    throw new Error(`not enough disk in ${benchDir} for ${(expectedBytes / 1e9).toFixed(2)} GB`);
-  // a stale sidecar must not vouch for a half-written capture
-  fs.rmSync(sidecarPath, { force: true });
-  const tmp = capturePath + '.tmp';
+    throw new Error(`not enough disk in ${dir} for ${(expectedBytes / 1e9).toFixed(2)} GB`);
+  fs.rmSync(sidecar, { force: true });
+  const tmp = file + '.tmp';
   const written = writeCapture(tmp, plan);
   if (written.fileBytes !== expectedBytes || written.packets !== plan.totalPackets)
     throw new Error(
       `wrote ${written.packets} packets / ${written.fileBytes} B, planned ${plan.totalPackets} / ${expectedBytes}`,
     );
-  fs.renameSync(tmp, capturePath);
+  fs.renameSync(tmp, file);
+  return written;
+}
+
+/** Returns the sidecar, generating the capture first when it is missing or stale. */
+export function ensureCapture({ force = false, log = console.log } = {}) {
+  const cached = force ? null : cachedCapture();
+  if (cached) return cached;
+  const t0 = process.hrtime.bigint();
+  const plan = buildCapture();
+  const written = writePlannedCapture(plan, capturePath, sidecarPath);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const meta = {
     version: GENERATOR_VERSION,
