@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ANALYSIS_SCHEMA, type CaptureSummary, type FlowSummary, JsonBytes } from '../core/analysis/index.js';
-import { ClusterIndex } from '../core/cluster/index.js';
+import type { ClusterIndex } from '../core/cluster/index.js';
 import {
   analyzeFile,
   CaptureFileError,
+  clusterIndexOf,
   flowWriter,
   loadClusterSnapshotInBackground,
   SnapshotFileError,
@@ -13,10 +14,8 @@ import {
 import { type AnalyzeHead, type AnalyzeItem, analyzeMany } from '../node/analyze-many.js';
 import { compareDocument, traceConnections, traceDocument, traceHead } from '../core/trace/index.js';
 import type { SessionState } from '../api/index.js';
-import { startSession } from '../node/session-host.js';
 import { correlateFiles, type CorrelatedFiles } from '../node/trace-files.js';
 import { FlowTableError, FlowTableWriter } from '../node/flow-export.js';
-import { startServer } from '../server/index.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { renderCompare, renderTrace } from './format-trace.js';
 import { formatBytes, formatCount, renderDatapath, renderFlowsTable } from './format.js';
@@ -139,6 +138,11 @@ const PAGE_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
 /** `podpath serve`: web mode until Ctrl+C (or `stop` resolves, for tests). */
 async function serve(args: ParsedArgs, io: Io, stop?: Promise<void>): Promise<number> {
   // The session reads captures on its own thread, so requests and progress never wait on it.
+  // Loaded here: the other commands do not need the session or the HTTP server.
+  const [{ startSession }, { startServer }] = await Promise.all([
+    import('../node/session-host.js'),
+    import('../server/index.js'),
+  ]);
   const session = startSession({ version: version() });
   if (args.demo) await session.call('openDemo', []);
   if (args.cluster !== null) await session.call('openSnapshot', [args.cluster]);
@@ -169,7 +173,7 @@ async function serve(args: ParsedArgs, io: Io, stop?: Promise<void>): Promise<nu
 /** Loads --cluster on a worker while the captures are read; null without one. */
 function clusterFor(args: ParsedArgs): Promise<ClusterIndex> | undefined {
   if (args.cluster === null) return undefined;
-  const cluster = loadClusterSnapshotInBackground(args.cluster).then((s) => new ClusterIndex(s));
+  const cluster = loadClusterSnapshotInBackground(args.cluster).then(clusterIndexOf);
   cluster.catch(() => undefined); // reported where a capture awaits it
   return cluster;
 }

@@ -12,11 +12,11 @@ import {
   type FlowSummary,
   JsonBytes,
 } from '../core/analysis/index.js';
-import { ClusterIndex } from '../core/cluster/index.js';
+import type { ClusterIndex } from '../core/cluster/index.js';
 import { type AnalyzedFile, analyzeFile, clusterSummary, flowWriter, topFlows } from './analyze-file.js';
 import { CaptureFileError } from './capture-file.js';
 import { analyzeFileIndexed } from './packet-index.js';
-import { loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
+import { clusterIndexOf, loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
 
 export interface AnalyzeJob {
   path: string;
@@ -69,7 +69,7 @@ export async function analyzeHere(
 ): Promise<{ head: AnalyzeHead; file: AnalyzedFile | null }> {
   let cluster: ClusterIndex | undefined;
   try {
-    if (job.clusterPath !== null) cluster = new ClusterIndex(await loadClusterSnapshot(job.clusterPath));
+    if (job.clusterPath !== null) cluster = await clusterIndexOf(await loadClusterSnapshot(job.clusterPath));
     const options = { vxlanPorts: job.vxlanPorts, ...(cluster ? { cluster } : {}) };
     let file: AnalyzedFile;
     if (job.index) {

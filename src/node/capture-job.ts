@@ -20,11 +20,12 @@ import {
   parseFlowFilter,
 } from '../core/analysis/index.js';
 import { type CaptureRecord, formatTimestamp, PcapWriter } from '../core/capture/index.js';
-import { ClusterIndex, type ClusterSnapshot } from '../core/cluster/index.js';
+import type { ClusterIndex, ClusterSnapshot } from '../core/cluster/index.js';
 import { analyzeFile, flowWriter } from './analyze-file.js';
 import { CaptureFileError, fileSize } from './capture-file.js';
 import { sortFlowIds, sortRows } from './flow-rows.js';
 import { analyzeFileIndexed, type IndexedFile, packetPageAt, readPacketsAt } from './packet-index.js';
+import { clusterIndexOf } from './snapshot-file.js';
 
 /** The flow number that stands for every packet of the capture (`FlowRow.id` "<capture>:*"). */
 export const ALL_PACKETS = -1;
@@ -84,7 +85,9 @@ function topTalkers(rows: readonly FlowRow[]): Pick<ChartsView, 'topPods' | 'top
 export class CaptureJob {
   private readonly controller = new AbortController();
   private readonly charts = new ChartAggregator();
-  private readonly cluster: ClusterIndex | undefined;
+  /** The snapshot's index once built (it is built while reading starts). */
+  private cluster: ClusterIndex | undefined;
+  private readonly clusterReady: Promise<ClusterIndex> | undefined;
   private live: CaptureAnalysis | null = null;
   private file: IndexedFile | null = null;
   /** The finished capture's rows, made on first ask. */
@@ -102,7 +105,10 @@ export class CaptureJob {
     private readonly options: CaptureJobOptions,
     private readonly emit: (event: CaptureJobEvent) => void,
   ) {
-    this.cluster = options.snapshot ? new ClusterIndex(options.snapshot) : undefined;
+    if (options.snapshot) {
+      this.clusterReady = clusterIndexOf(options.snapshot).then((cluster) => (this.cluster = cluster));
+      this.clusterReady.catch(() => undefined); // reported by the read, which awaits it
+    }
     this.finished = this.read();
   }
 
@@ -321,7 +327,7 @@ export class CaptureJob {
         observer: this.charts,
         onStart: (analysis) => (this.live = analysis),
         ...(this.options.chunkSize !== undefined ? { chunkSize: this.options.chunkSize } : {}),
-        ...(this.cluster ? { cluster: this.cluster } : {}),
+        ...(this.clusterReady ? { cluster: this.clusterReady } : {}),
         onProgress: (bytes, analysis) => {
           progress.bytesRead = bytes;
           progress.packets = analysis.packets;

@@ -7,6 +7,7 @@ export {
 } from './capture-file.js';
 export { analyzeFile, fileFlows, flowWriter, topFlows, type AnalyzedFile } from './analyze-file.js';
 export {
+  clusterIndexOf,
   loadClusterSnapshot,
   loadClusterSnapshotInBackground,
   readSnapshotDocuments,

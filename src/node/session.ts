@@ -19,7 +19,7 @@ import type {
 } from '../api/index.js';
 import { validateArguments } from '../api/index.js';
 import { matchesFlow, parseFlowFilter } from '../core/analysis/index.js';
-import { ClusterIndex } from '../core/cluster/index.js';
+import type { ClusterIndex } from '../core/cluster/index.js';
 import {
   compareDocument,
   type CompareDocument,
@@ -28,7 +28,7 @@ import {
 } from '../core/trace/index.js';
 import { type CaptureClient, openCapture } from './capture-client.js';
 import { ALL_PACKETS, type CaptureJobEvent } from './capture-job.js';
-import { loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
+import { clusterIndexOf, loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
 import { sortRows } from './flow-rows.js';
 import { correlateFiles } from './trace-files.js';
 
@@ -141,7 +141,7 @@ export class Session implements PodpathApi {
   private async loadSnapshot(path: string): Promise<SessionState> {
     try {
       const snapshot = await loadClusterSnapshot(path);
-      this.cluster = new ClusterIndex(snapshot);
+      this.cluster = await clusterIndexOf(snapshot);
       this.clusterSource = path;
       // Names come from the snapshot: re-read what is open so every flow carries them.
       for (const entry of [...this.entries.values()]) {

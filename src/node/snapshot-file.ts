@@ -2,14 +2,25 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { type Document, LineCounter, parseAllDocuments, visit } from 'yaml';
+import type { Document } from 'yaml';
+// From snapshot.js, not the cluster index: that one loads ip-num (0.1-0.2 s), which a run
+// without a snapshot never needs.
 import {
   buildClusterSnapshot,
   type ClusterSnapshot,
   SnapshotError,
   type SnapshotDocument,
-} from '../core/cluster/index.js';
+} from '../core/cluster/snapshot.js';
+import type { ClusterIndex } from '../core/cluster/cluster-index.js';
+
+/** The yaml package, loaded on the first YAML snapshot: its import costs about 70 ms of every run. */
+let yamlModule: typeof import('yaml') | null = null;
+function yaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
+}
 
 /** One parsed JSON value or YAML document; `source` is the file, or `<file> (document N)`. */
 export type { SnapshotDocument };
@@ -72,6 +83,15 @@ export async function loadClusterSnapshot(path: string): Promise<ClusterSnapshot
     if (error instanceof SnapshotError) throw new SnapshotFileError(path, error.message);
     throw error;
   }
+}
+
+/**
+ * The cluster index of a snapshot. The index module (and ip-num with it) is imported here, on
+ * the first snapshot, so that runs without one do not pay for loading it.
+ */
+export async function clusterIndexOf(snapshot: ClusterSnapshot): Promise<ClusterIndex> {
+  const { ClusterIndex } = await import('../core/cluster/cluster-index.js');
+  return new ClusterIndex(snapshot);
 }
 
 type WorkerReply =
@@ -153,6 +173,7 @@ function parseJson(path: string, text: string): unknown {
 }
 
 function parseYaml(path: string, text: string): SnapshotDocument[] {
+  const { LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   // prettyErrors off: the message is then the bare reason, and lineCounter gives the same
   // line and column prettyErrors would put in `linePos`, without the source excerpt.
@@ -186,6 +207,7 @@ function parseYaml(path: string, text: string): SnapshotDocument[] {
 
 function unresolvedAlias(document: Document.Parsed): number | null {
   let offset: number | null = null;
+  const { visit } = yaml();
   visit(document, {
     Alias(_, alias) {
       if (alias.resolve(document) !== undefined) return undefined;
