@@ -6,16 +6,13 @@ import type { Encapsulation, Endpoint } from '../core/analysis/index.js';
 import { getApi } from './api.js';
 import { useCommand } from './commands.js';
 import { saveText } from './download.js';
+import { MAX_PAGES, pagesOf, SCROLL_REST_MS } from './page-cache.js';
 import { PacketsPanel, saveFlowPcap } from './PacketsPanel.js';
 import { useShowNames } from './prefs.js';
 
 const ROW_HEIGHT = 30;
 /** Rows fetched at a time; pages are fetched as they scroll into view. */
 const PAGE = 200;
-/** Pages kept on hand (the rest are fetched again when scrolled back to). */
-const MAX_PAGES = 40;
-/** How long scrolling rests before the rows there are asked for. */
-const SCROLL_REST_MS = 60;
 /** Longest wait between refreshes while a file is read. */
 const REFRESH_MS = 1000;
 
@@ -200,12 +197,7 @@ export function FlowsView({ session, onError }: Props): React.JSX.Element {
 
   const first = Math.floor(scrollTop / ROW_HEIGHT);
   const visible = Math.ceil(height / ROW_HEIGHT) + 1;
-  const wanted = useMemo(() => {
-    const out: number[] = [];
-    for (let p = Math.floor(first / PAGE); p <= Math.floor((first + visible) / PAGE); p++)
-      if (p * PAGE < total) out.push(p);
-    return out;
-  }, [first, visible, total]);
+  const wanted = useMemo(() => pagesOf(first, visible + 1, total, PAGE), [first, visible, total]);
 
   // While files are read: refresh the total and the pages on screen (keeping the scroll position
   // and the selection), at most once a second and one refresh at a time, so that asking does not

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { PacketRow } from '../api/index.js';
 import { getApi } from './api.js';
 import { saveBlob } from './download.js';
+import { PageCache, pagesOf, SCROLL_REST_MS } from './page-cache.js';
 import { tallList } from './tall-list.js';
 
 /** Saves a flow's packets as a pcap file Wireshark opens. */
@@ -49,15 +50,27 @@ function HexView({ hex, range }: { hex: string; range: Range | null }): React.JS
   );
 }
 
-const summary = (p: PacketRow): string => {
+/**
+ * What the list draws of a packet. Only these are kept of the pages on hand: a whole row (its
+ * layers, fields and hex) is kept only for the selected packet's page.
+ */
+interface PacketLine {
+  index: number;
+  fromSrc: boolean;
+  length: number;
+  summary: string;
+}
+
+function toLine(p: PacketRow): PacketLine {
   const top = p.layers[p.layers.length - 1];
-  return top
+  const summary = top
     ? `${top.name} ${top.fields
         .slice(0, 3)
         .map((f) => f.value)
         .join(' ')}`
     : '';
-};
+  return { index: p.index, fromSrc: p.fromSrc, length: p.length, summary };
+}
 
 /** The selected flow's packets: a list, the chosen packet's layers and fields, its bytes. */
 export function PacketsPanel({
@@ -71,33 +84,40 @@ export function PacketsPanel({
 }): React.JSX.Element {
   const { t } = useTranslation();
   const [total, setTotal] = useState<number | null>(null);
-  const [pages, setPages] = useState<Map<number, PacketRow[]>>(new Map());
+  /** Bumped when the pages on hand change, to draw them. */
+  const [version, setVersion] = useState(0);
+  const [lines] = useState(() => new PageCache<PacketLine>(PAGE, () => setVersion((v) => v + 1)));
+  /** The selected packet's page, whole: the layer tree and the hex view show it. */
+  const [detail, setDetail] = useState<{ page: number; packets: PacketRow[] } | null>(null);
   const [selected, setSelected] = useState(0);
   const [range, setRange] = useState<Range | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
   const list = useRef<HTMLDivElement>(null);
-  /** The pages asked for, for the flow shown: replies for another flow are dropped. */
-  const asked = useRef({ flowId, pages: new Set<number>() });
-
-  const fetchPage = (n: number): void => {
-    const current = asked.current;
-    if (current.pages.has(n)) return;
-    current.pages.add(n);
-    getApi()
-      .packets(current.flowId, n * PAGE, PAGE)
-      .then((p) => {
-        if (asked.current !== current) return;
-        setTotal(p.total);
-        setPages((old) => new Map(old).set(n, p.packets));
-      }, onError);
-  };
-
-  // A new flow: start over from its first page.
+  const selectedPage = Math.floor(selected / PAGE);
+  /** `selectedPage` for answers that arrive later. */
+  const selectedPageNow = useRef(selectedPage);
   useEffect(() => {
-    asked.current = { flowId, pages: new Set() };
+    selectedPageNow.current = selectedPage;
+  }, [selectedPage]);
+
+  const fetchPage = (n: number): void =>
+    lines.fetch(
+      n,
+      () => getApi().packets(flowId, n * PAGE, PAGE),
+      (page) => {
+        setTotal(page.total);
+        if (n === selectedPageNow.current) setDetail({ page: n, packets: page.packets });
+        return page.packets.map(toLine);
+      },
+      onError,
+    );
+
+  // A new flow: start over from its first page (answers for the old one are dropped).
+  useEffect(() => {
+    lines.clear();
     setTotal(null);
-    setPages(new Map());
+    setDetail(null);
     setSelected(0);
     setRange(null);
     fetchPage(0);
@@ -114,13 +134,17 @@ export function PacketsPanel({
   const layout = tallList(total ?? 0, ROW_HEIGHT, height);
   const first = layout.firstRow(scrollTop);
   const visible = Math.ceil(height / ROW_HEIGHT) + 1;
-  // The pages the rows on screen (and the selected one) are in.
+  const hasDetail = detail?.page === selectedPage;
+  // The pages of the rows on screen, and the selected packet's whole, once scrolling rests: a
+  // sweep past thousands of pages asks for none of them.
   useEffect(() => {
     if (total === null) return;
-    const last = Math.min(total, first + visible) - 1;
-    for (let n = Math.floor(first / PAGE); n <= Math.floor(last / PAGE); n++) fetchPage(n);
-    fetchPage(Math.floor(selected / PAGE));
-  }, [first, visible, total, selected, flowId]);
+    const missing = pagesOf(first, visible, total, PAGE).filter((p) => !lines.has(p));
+    if (!hasDetail && !missing.includes(selectedPage)) missing.push(selectedPage);
+    if (missing.length === 0) return;
+    const timer = window.setTimeout(() => missing.forEach(fetchPage), SCROLL_REST_MS);
+    return () => window.clearTimeout(timer);
+  }, [first, visible, total, selectedPage, hasDetail, version, flowId]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -152,11 +176,11 @@ export function PacketsPanel({
     saveFlowPcap(flowId).catch(onError);
   }
 
-  const packet = pages.get(Math.floor(selected / PAGE))?.[selected % PAGE];
-  const rows: { index: number; packet: PacketRow | undefined }[] = [];
+  const packet = hasDetail ? detail.packets[selected % PAGE] : undefined;
+  const rows: { index: number; line: PacketLine | undefined }[] = [];
   if (total !== null)
     for (let i = first; i < Math.min(total, first + visible); i++)
-      rows.push({ index: i, packet: pages.get(Math.floor(i / PAGE))?.[i % PAGE] });
+      rows.push({ index: i, line: lines.row(i) });
   return (
     <section className="packets" aria-label={t('packets.heading')}>
       <header>
@@ -179,7 +203,7 @@ export function PacketsPanel({
             onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
           >
             <ol className="packet-rows" style={{ height: layout.height }}>
-              {rows.map(({ index, packet: p }) => (
+              {rows.map(({ index, line: p }) => (
                 <li
                   key={index}
                   className={index === selected ? 'selected' : ''}
@@ -195,7 +219,7 @@ export function PacketsPanel({
                   ) : (
                     <>
                       <span className="num">#{p.index + 1}</span> {p.fromSrc ? '→' : '←'} {p.length} B{' '}
-                      <span className="muted">{summary(p)}</span>
+                      <span className="muted">{p.summary}</span>
                     </>
                   )}
                 </li>
