@@ -1,9 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FlowSummary } from '../src/core/analysis/index.js';
 import { analyze } from './support/analyze.js';
-import { fixtureFiles, FIXTURES, GOLDEN_PUBLIC, publicFiles } from './support/files.js';
+import { Layer } from '../src/core/decode/index.js';
+import { concat, pcapLayout } from './support/capture-bytes.js';
+import { fixtureFiles, FIXTURES, GOLDEN_PUBLIC, publicFiles, readBytes } from './support/files.js';
+import { decode } from './support/packets.js';
 import { DIVERGENCES, type GoldenPacket, loadGolden } from './support/golden.js';
 
 /*
@@ -166,6 +170,29 @@ describe('flow details on lab captures', () => {
     const golden = goldenOf(corpus('vxlan-8472.pcap'))!.packets.filter((g) => g.arp.length === 1);
     expect(arp.reduce((n, f) => n + f.packets, 0)).toBe(golden.length);
     expect(arp[0].src.ip).toBe(golden[0].arp[0][0]);
+  });
+});
+
+describe('who started a flow', () => {
+  it('is the SYN sender even when a packet of the other side came first, also on a cooked (SLL2) capture', () => {
+    // The lab's `-i any` capture, its records reordered: one of the server's packets of the
+    // connection first, then the whole capture. The SYN still decides, whatever came before it
+    // (the cooked header's direction bits and the payload seen are no evidence).
+    const bytes = readBytes(corpus('any-sll2.pcap'));
+    const layout = pcapLayout(bytes);
+    const record = (r: (typeof layout.records)[number]): Uint8Array =>
+      bytes.subarray(r.offset, r.dataOffset + r.capturedLength);
+    const fromServer = layout.records.find((r) => {
+      const p = decode(bytes.slice(r.dataOffset, r.dataOffset + r.capturedLength), 276);
+      return p.transport === Layer.TCP && p.tcp.sourcePort === 8080 && (p.tcp.flags & 0x02) === 0;
+    })!;
+    expect(fromServer).toBeDefined();
+    const path = join(mkdtempSync(join(tmpdir(), 'podpath-initiator-')), 'server-first.pcap');
+    writeFileSync(path, concat(bytes.subarray(0, 24), record(fromServer), ...layout.records.map(record)));
+    const tcp = analyze(path).flows.filter((f) => f.protocol === 'tcp');
+    expect(tcp.length).toBeGreaterThan(0);
+    for (const flow of tcp)
+      expect([flow.src.port, flow.dst.port, flow.tcpFlags?.src]).toEqual([53644, 8080, 'FSPA']);
   });
 });
 

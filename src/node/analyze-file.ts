@@ -14,7 +14,9 @@ import {
 import { LinkType } from '../core/capture/index.js';
 import type { ClusterIndex } from '../core/cluster/index.js';
 import { type TextParams, type WarningCode, warningText } from '../core/text/index.js';
+import { PacketIndex } from '../core/index/index.js';
 import { fileSize, readCaptureFile, type CaptureFileInfo, type ReadOptions } from './capture-file.js';
+import { readSplit, type SplitOptions } from './split-read.js';
 
 export interface AnalyzedFile {
   analysis: CaptureAnalysis;
@@ -46,6 +48,11 @@ export async function analyzeFile(
        * throwing the AbortError.
        */
       keepPartial?: boolean;
+      /**
+       * Read a big pcap file on two threads (see split-read.ts); the result is the same. Not
+       * with a signal, progress or an observer other than a packet index.
+       */
+      split?: boolean | SplitOptions;
     } = {},
 ): Promise<AnalyzedFile> {
   const analysis = new CaptureAnalysis(options);
@@ -62,7 +69,19 @@ export async function analyzeFile(
   let info: CaptureFileInfo;
   let cancelled = false;
   try {
-    info = await readCaptureFile(path, onChunk, options);
+    const observer = options.observer;
+    const split =
+      options.split !== undefined &&
+      options.split !== false &&
+      options.signal === undefined &&
+      onProgress === undefined &&
+      (observer === undefined || observer instanceof PacketIndex)
+        ? await readSplit(path, analysis, observer ?? null, onChunk, {
+            ...(options.split === true ? {} : options.split),
+            ...(options.vxlanPorts ? { vxlanPorts: options.vxlanPorts } : {}),
+          })
+        : null;
+    info = split ?? (await readCaptureFile(path, onChunk, options));
   } catch (error) {
     if (!(options.keepPartial && error instanceof Error && error.name === 'AbortError')) throw error;
     cancelled = true;

@@ -27,6 +27,8 @@ export interface AnalyzeJob {
   index: boolean;
   /** Top flows to keep for the readable output (0: all of them; null: none). */
   top: number | null;
+  /** Read a big capture on two threads (the one capture of a run: see split-read.ts). */
+  split?: boolean;
 }
 
 /** What a capture's reading gave, before its flows are written. */
@@ -70,7 +72,11 @@ export async function analyzeHere(
   let cluster: ClusterIndex | undefined;
   try {
     if (job.clusterPath !== null) cluster = await clusterIndexOf(await loadClusterSnapshot(job.clusterPath));
-    const options = { vxlanPorts: job.vxlanPorts, ...(cluster ? { cluster } : {}) };
+    const options = {
+      vxlanPorts: job.vxlanPorts,
+      split: job.split ?? false,
+      ...(cluster ? { cluster } : {}),
+    };
     let file: AnalyzedFile;
     if (job.index) {
       const indexed = await analyzeFileIndexed(job.path, options);
@@ -127,7 +133,8 @@ const WORKER_FILE = './analyze-worker.js';
 export function analyzeMany(jobs: readonly AnalyzeJob[]): AnalyzeItem[] {
   const url = new URL(WORKER_FILE, import.meta.url);
   const threaded = jobs.length > 1 && url.protocol === 'file:' && existsSync(fileURLToPath(url));
-  if (!threaded) return sequential(jobs);
+  // One capture: read on this thread and, when big, a second one (analyzeFile's split).
+  if (!threaded) return sequential(jobs.length === 1 ? [{ ...jobs[0], split: true }] : jobs);
   const workers = Array.from(
     { length: Math.min(jobs.length, Math.max(1, availableParallelism())) },
     () => new ReadingThread(url),

@@ -16,11 +16,16 @@ export interface CaptureFileInfo {
   /** Set when the gzip stream was cut or damaged; the bytes before it were delivered. */
   /** Where a damaged or cut gzip stream stopped, and why (the system's words). */
   decompressError: { bytes: number; reason: string } | null;
+  /** When the file was read in two parts at once (split-read.ts): where the second began, and whether it was taken on. */
+  split?: { at: number; absorbed: boolean };
 }
 
 export interface ReadOptions {
   chunkSize?: number;
   signal?: AbortSignal;
+  /** Uncompressed files only: read from this byte offset (default 0) up to `end` (default: all). */
+  start?: number;
+  end?: number;
 }
 
 /** A file that could not be opened or read at all, with a message naming it. */
@@ -58,15 +63,22 @@ export async function readCaptureFile(
       handle = undefined;
       return await readGzip(path, size, onChunk, options);
     }
-    const chunkSize = Math.max(1, Math.min(options.chunkSize ?? DEFAULT_CHUNK_SIZE, Math.max(size, 1)));
+    const start = options.start ?? 0;
+    const end = Math.min(options.end ?? size, size);
+    const chunkSize = Math.max(
+      1,
+      Math.min(options.chunkSize ?? DEFAULT_CHUNK_SIZE, Math.max(end - start, 1)),
+    );
     // Two buffers: the next read runs on libuv's thread pool while this one is decoded, so
     // reading and decoding overlap on two cores.
     const buffers = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)];
     let which = 0;
-    let position = 0;
+    let position = start;
     let total = 0;
     const file = handle;
-    let pending: Promise<{ bytesRead: number }> | null = file.read(buffers[0], 0, chunkSize, 0);
+    const readAt = (buffer: Uint8Array, at: number): Promise<{ bytesRead: number }> =>
+      at >= end ? Promise.resolve({ bytesRead: 0 }) : file.read(buffer, 0, Math.min(chunkSize, end - at), at);
+    let pending: Promise<{ bytesRead: number }> | null = readAt(buffers[0], position);
     try {
       for (;;) {
         const { bytesRead }: { bytesRead: number } = await pending;
@@ -77,7 +89,7 @@ export async function readCaptureFile(
         total += bytesRead;
         which ^= 1;
         options.signal?.throwIfAborted();
-        pending = file.read(buffers[which], 0, chunkSize, position);
+        pending = readAt(buffers[which], position);
         onChunk(bytesRead === chunkSize ? current : current.subarray(0, bytesRead));
       }
     } finally {

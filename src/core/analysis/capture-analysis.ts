@@ -1,12 +1,13 @@
 import {
   CaptureReader,
   type CaptureRecord,
+  type ReaderTail,
   formatTimestamp,
   type InterfaceInfo,
   linkTypeName,
 } from '../capture/index.js';
 import { DecodedPacket, DecodeTables, MASK_BITS, MASK_NAMES, Network } from '../decode/index.js';
-import { FlowTable } from '../flow/index.js';
+import { FlowTable, type FlowTableParts } from '../flow/index.js';
 import { type TextFact, warningText } from '../text/index.js';
 import type { CaptureSummary, CaptureWarning, InterfaceSummary } from './types.js';
 
@@ -27,6 +28,42 @@ const TUNNEL_STATS = 3;
 
 /** Distinct (reason, layer) decode problems reported per file, each with its first example. */
 const MAX_DECODE_KINDS = 32;
+
+/** A CaptureAnalysis as plain, transferable data (see CaptureAnalysis.parts and absorb). */
+export interface AnalysisParts {
+  reader: ReaderTail;
+  flows: FlowTableParts;
+  maskCounts: Float64Array;
+  tunnelStats: Float64Array;
+  problems: DecodeProblem[];
+  unknownLinkTypes: [number, number][];
+  packets: number;
+  wireBytes: number;
+  first: [number, number];
+  last: [number, number];
+  damagedPackets: number;
+  fragments: number;
+}
+
+/**
+ * A decode problem of an analysis that numbered records from 0 at `recordBase`, renumbered.
+ * The example's record number is the first word after "record" (see describeStop).
+ */
+function renumberProblem(problem: DecodeProblem, recordBase: number): DecodeProblem {
+  const firstRecord = problem.firstRecord + recordBase;
+  const fact = problem.exampleFact;
+  if (fact !== null) {
+    const params = { ...fact.params, record: firstRecord };
+    return {
+      ...problem,
+      firstRecord,
+      example: warningText(fact.code, params),
+      exampleFact: { ...fact, params },
+    };
+  }
+  const example = problem.example.replace(/^record \d+:/, `record ${firstRecord}:`);
+  return { ...problem, firstRecord, example };
+}
 
 interface DecodeProblem {
   reason: string;
@@ -64,6 +101,8 @@ export class CaptureAnalysis {
   private readonly unknownLinkTypes = new Map<number, number>();
   private ended = false;
   private readonly observer: PacketObserver | null;
+  /** Warnings the file header made when this analysis started mid-file (see startAt). */
+  private headerIssues = 0;
 
   constructor(options: AnalysisOptions = {}) {
     this.observer = options.observer ?? null;
@@ -171,6 +210,94 @@ export class CaptureAnalysis {
       this.problems.push(problem);
     }
     problem.count++;
+  }
+
+  /**
+   * Reads a file from a record boundary at `offset` on, its header being `header`: see
+   * CaptureReader.startAt. False when the header is not one this can start after (only pcap).
+   */
+  startAt(header: Uint8Array, offset: number): boolean {
+    const issues = this.reader.startAt(header, offset);
+    if (issues === null) return false;
+    this.headerIssues = issues;
+    return true;
+  }
+
+  /**
+   * What this analysis (started with startAt, then ended) found, as transferable data for
+   * `absorb` by the analysis of the file's start; null when it cannot be absorbed exactly
+   * (a warning this code cannot renumber, or more kinds of decode problems than are kept).
+   */
+  parts(): AnalysisParts | null {
+    const tail = this.reader.tail(this.headerIssues);
+    if (tail.issues.some((issue) => issue.code === undefined)) return null;
+    if (this.problems.length >= MAX_DECODE_KINDS) return null;
+    return {
+      reader: tail,
+      flows: this.flows.parts(),
+      maskCounts: this.maskCounts.slice(),
+      tunnelStats: this.tunnelStats.slice(),
+      problems: this.problems,
+      unknownLinkTypes: [...this.unknownLinkTypes],
+      packets: this.packets,
+      wireBytes: this.wireBytes,
+      first: [this.firstSeconds, this.firstNanos],
+      last: [this.lastSeconds, this.lastNanos],
+      damagedPackets: this.damagedPackets,
+      fragments: this.fragments,
+    };
+  }
+
+  /**
+   * Whether absorb(parts) gives exactly what reading on would: this analysis must have read
+   * whole records up to where `parts` began, and the flow tables must combine (see
+   * FlowTable.canAbsorb).
+   */
+  canAbsorb(parts: AnalysisParts): boolean {
+    return !this.ended && this.reader.atRecordBoundary() && this.flows.canAbsorb(parts.flows);
+  }
+
+  /**
+   * Takes on the rest of the file as another analysis read it (see startAt and parts): as if
+   * this one had read on. Returns each of their flows' id here. Check canAbsorb first.
+   */
+  absorb(parts: AnalysisParts): Int32Array {
+    const recordBase = this.reader.recordCount;
+    this.reader.absorbTail(parts.reader, recordBase);
+    const flowIds = this.flows.absorb(parts.flows, recordBase);
+    this.packets += parts.packets;
+    this.wireBytes += parts.wireBytes;
+    for (let i = 0; i < this.maskCounts.length; i++) this.maskCounts[i] += parts.maskCounts[i];
+    const stats = this.tunnelStats;
+    for (let t = 0; t < stats.length; t += TUNNEL_STATS) {
+      stats[t] += parts.tunnelStats[t];
+      stats[t + 1] = Math.max(stats[t + 1], parts.tunnelStats[t + 1]);
+      stats[t + 2] = Math.max(stats[t + 2], parts.tunnelStats[t + 2]);
+    }
+    const [firstSeconds, firstNanos] = parts.first;
+    if (
+      firstSeconds < this.firstSeconds ||
+      (firstSeconds === this.firstSeconds && firstNanos < this.firstNanos)
+    ) {
+      this.firstSeconds = firstSeconds;
+      this.firstNanos = firstNanos;
+    }
+    const [lastSeconds, lastNanos] = parts.last;
+    if (lastSeconds > this.lastSeconds || (lastSeconds === this.lastSeconds && lastNanos > this.lastNanos)) {
+      this.lastSeconds = lastSeconds;
+      this.lastNanos = lastNanos;
+    }
+    this.damagedPackets += parts.damagedPackets;
+    this.fragments += parts.fragments;
+    for (const [linkType, n] of parts.unknownLinkTypes)
+      this.unknownLinkTypes.set(linkType, (this.unknownLinkTypes.get(linkType) ?? 0) + n);
+    for (const theirs of parts.problems) {
+      const ours = this.problems.find((p) => p.reason === theirs.reason && p.layer === theirs.layer);
+      if (ours !== undefined) ours.count += theirs.count;
+      else if (this.problems.length < MAX_DECODE_KINDS)
+        this.problems.push(renumberProblem(theirs, recordBase));
+    }
+    return flowIds;
   }
 
   /** Timestamp precision of the capture: the finest of its interfaces (6 or 9 digits). */

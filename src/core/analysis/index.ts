@@ -2,6 +2,7 @@ export {
   CaptureAnalysis,
   describeStop,
   type AnalysisOptions,
+  type AnalysisParts,
   type PacketObserver,
 } from './capture-analysis.js';
 export { ObserverList } from './observers.js';

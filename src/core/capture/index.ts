@@ -1,4 +1,4 @@
-export { CaptureReader } from './reader.js';
+export { CaptureReader, type ReaderTail } from './reader.js';
 export { PcapReader, MAX_RECORD_LENGTH } from './pcap.js';
 export { PcapngReader, packetComments, packetDirection } from './pcapng.js';
 export { CaptureRecord } from './types.js';
@@ -15,3 +15,4 @@ export * from './link-types.js';
 export { formatTimestamp, isIsoSecond, precisionDigits, wholeSecond } from './timestamp.js';
 export { utf8 } from './text.js';
 export { PcapWriter, type PcapWriterOptions } from './pcap-writer.js';
+export { guessPcapBoundary } from './resync.js';

@@ -1,5 +1,6 @@
 import { type TextParams, type WarningCode, warningText } from '../text/index.js';
 import { hexBytes, u32le } from './bytes.js';
+import { MAX_ISSUES } from './framer.js';
 import { PcapReader, sniffPcapMagic } from './pcap.js';
 import { BLOCK_SECTION_HEADER, PcapngReader } from './pcapng.js';
 import {
@@ -12,6 +13,18 @@ import {
 } from './types.js';
 
 const SNIFF_LENGTH = 4;
+
+/**
+ * The end of a file read by another reader from a record boundary on (see `startAt`): what
+ * `absorbTail` adds to this reader, which read the file up to that boundary.
+ */
+export interface ReaderTail {
+  /** Warnings after the file header, the fatal one included; record numbers counted from the boundary. */
+  issues: CaptureIssue[];
+  issuesDropped: number;
+  fatal: CaptureIssue | null;
+  recordCount: number;
+}
 const NO_SECTIONS: readonly SectionContext[] = [];
 
 /**
@@ -68,6 +81,59 @@ export class CaptureReader implements RecordSource {
 
   get recordCount(): number {
     return this.impl === null ? 0 : this.impl.recordCount;
+  }
+
+  /**
+   * Primes a reader to read a file from a record boundary at `offset` on: `header` is the
+   * file's header (a pcap file header), and the next push holds the bytes from `offset`.
+   * Records are numbered from 0 there. Returns the warnings count the header itself made,
+   * which `tail` leaves out; null when the header is not a pcap file's.
+   */
+  startAt(header: Uint8Array, offset: number): number | null {
+    this.push(header);
+    while (this.next()) {
+      // A file header holds no record.
+    }
+    const impl = this.impl;
+    if (impl === null || impl.format !== 'pcap' || impl.fatal !== null || impl.pendingLength() !== 0)
+      return null;
+    impl.seek(offset, 0);
+    return impl.issues.length;
+  }
+
+  /** Whether everything pushed was framed into whole records (nothing carried, not stopped). */
+  atRecordBoundary(): boolean {
+    return this.impl !== null && this.impl.fatal === null && this.impl.pendingLength() === 0;
+  }
+
+  /** What this reader found after the header (see startAt), to hand to `absorbTail`. */
+  tail(headerIssues: number): ReaderTail {
+    return {
+      issues: this.issues.slice(headerIssues),
+      issuesDropped: this.issuesDropped,
+      fatal: this.fatal,
+      recordCount: this.recordCount,
+    };
+  }
+
+  /**
+   * Takes on the rest of the file as another reader read it from this reader's last record
+   * boundary: its warnings, renumbered after this reader's `recordCount` records as if this
+   * reader had read on, the fatal stop if any, and the records. Call before end().
+   */
+  absorbTail(tail: ReaderTail, recordBase = this.recordCount): void {
+    const impl = this.impl;
+    if (impl === null) throw new Error('absorbTail: this reader has not read a file header');
+    for (const issue of tail.issues) {
+      const renumbered = renumberIssue(issue, recordBase);
+      if (renumbered.fatal) {
+        impl.fatal = renumbered;
+        impl.issues.push(renumbered);
+      } else if (impl.issues.length >= MAX_ISSUES) impl.issuesDropped++;
+      else impl.issues.push(renumbered);
+    }
+    impl.issuesDropped += tail.issuesDropped;
+    impl.recordCount = recordBase + tail.recordCount;
   }
 
   push(chunk: Uint8Array): void {
@@ -129,4 +195,16 @@ export class CaptureReader implements RecordSource {
     this.ownFatal = issue;
     this.ownIssues.push(issue);
   }
+}
+
+/** An issue of a reader that numbered records from 0 at `recordBase`, as one numbering from the file's start gives it. */
+function renumberIssue(issue: CaptureIssue, recordBase: number): CaptureIssue {
+  const out: CaptureIssue = { ...issue, recordIndex: issue.recordIndex + recordBase };
+  if (issue.code !== undefined && issue.params !== undefined) {
+    const params = { ...issue.params };
+    if (typeof params.record === 'number') params.record += recordBase;
+    out.params = params;
+    out.message = warningText(issue.code, params);
+  }
+  return out;
 }

@@ -167,15 +167,48 @@ export class ContextTable {
       length += TUNNEL_WORDS;
     }
     this.orientation = orientation;
-    h = finishHash(h, length);
+    return this.remember(
+      this.probe(length, finishHash(h, length), true),
+      tunnelCount,
+      captureInterface,
+      p.linkInterface,
+    );
+  }
+
+  /**
+   * The id of a context another table made (the same words as internAny builds from a
+   * packet): interned when `add`, else -1 when this table does not have it.
+   */
+  idOf(c: FlowContext, add: boolean): number {
+    const w = this.scratch;
+    w[0] = c.captureInterface;
+    w[1] = c.linkInterface + 1;
+    w[2] = c.tunnels.length;
+    let h = mixWord(mixWord(mixWord(0x3c6ef372, w[0]), w[1]), w[2]);
+    let length = HEAD_WORDS;
+    for (const tunnel of c.tunnels) {
+      w[length] = tunnel.type;
+      w[length + 1] = tunnel.udpPort;
+      w[length + 2] = tunnel.ipVersion;
+      w.set(tunnel.low, length + 3);
+      w.set(tunnel.high, length + 7);
+      h = mixWord(h, (tunnel.type << 24) ^ (tunnel.ipVersion << 20) ^ tunnel.udpPort);
+      h = mixWord(mixWord(h, tunnel.low[0]), tunnel.high[0]);
+      if (tunnel.ipVersion === 6) {
+        for (let i = 1; i < 4; i++) h = mixWord(mixWord(h, tunnel.low[i]), tunnel.high[i]);
+      }
+      length += TUNNEL_WORDS;
+    }
+    return this.probe(length, finishHash(h, length), add);
+  }
+
+  /** The context whose words are in `scratch`: found, added (when `add`) or -1. */
+  private probe(length: number, h: number, add: boolean): number {
     const mask = this.slots.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const id = this.slots[i] - 1;
-      if (id < 0)
-        return this.remember(this.add(i, length, h), tunnelCount, captureInterface, p.linkInterface);
-      if (this.hashes[id] === h && this.keyLength[id] === length && this.equals(id, length)) {
-        return this.remember(id, tunnelCount, captureInterface, p.linkInterface);
-      }
+      if (id < 0) return add ? this.add(i, length, h) : -1;
+      if (this.hashes[id] === h && this.keyLength[id] === length && this.equals(id, length)) return id;
     }
   }
 

@@ -15,7 +15,7 @@ import {
   TCP_RST,
   TCP_SYN,
 } from '../decode/index.js';
-import { ContextTable } from './context.js';
+import { ContextTable, type FlowContext } from './context.js';
 import { finishHash, mix } from './hash.js';
 import { growF64, growI32, growU32 } from './grow.js';
 
@@ -54,6 +54,8 @@ const INITIATOR_SYN = 4;
 
 /** Fragment map entries kept before it is cleared (fragments are rare; this bounds memory). */
 const MAX_PENDING_FRAGMENTS = 4096;
+/** Orphan fragments listed for absorb; past this many, a table is not absorbed. */
+const MAX_ORPHANS_LISTED = 256;
 
 /** A PROXY protocol header: the client the load balancer speaks for (family 0: not given). */
 export interface ProxyHeader {
@@ -96,6 +98,7 @@ const K_VNI = 14;
 const NO_VNI = 0xffffffff;
 const STATE_INITIATOR_B = 1 << 16;
 const STATE_EVIDENCE_SHIFT = 17;
+const STATE_EVIDENCE_MASK = 7;
 /** The first TCP payload from A (bit 21) and from B (bit 22) was checked for a PROXY header. */
 const STATE_PAYLOAD_SEEN = 1 << 21;
 /**
@@ -115,6 +118,27 @@ const S_FIRST_SECONDS = 4;
 const S_FIRST_NANOS = 5;
 const S_LAST_SECONDS = 6;
 const S_LAST_NANOS = 7;
+
+/** A FlowTable as plain, transferable data (see FlowTable.parts and absorb). */
+export interface FlowTableParts {
+  count: number;
+  keys: Uint32Array;
+  stats: Float64Array;
+  orientations: Uint32Array;
+  firstRecords: Float64Array;
+  deeperVni: Int32Array;
+  contexts: readonly FlowContext[];
+  icmpErrors: [number, IcmpErrorDetail][];
+  proxyHeaders: [number, ProxyHeader][];
+  slowKeys: [string, number][];
+  fragmentsStarted: number;
+  orphanFragments: string[] | null;
+}
+
+/** Whether a key with word 1 `word` is hashed on its five narrow words (IPv4 and ARP keys). */
+function isNarrowKey(word: number): boolean {
+  return word >>> 24 === 4 && ((word >>> 16) & 0xff) !== FlowKind.ICMP_ERROR;
+}
 
 /**
  * Bidirectional conversations of one capture. Flows live in typed arrays indexed by flow
@@ -144,6 +168,9 @@ export class FlowTable {
   private keyIsWide = true;
   private readonly slowKeys = new Map<string, number>();
   private readonly fragments = new Map<string, number>();
+  /** First fragments seen, and the keys of later ones whose first was not (null: too many to list): see absorb. */
+  private fragmentsStarted = 0;
+  private orphanFragments: string[] | null = [];
 
   /**
    * The flow the last `add` put its packet in, and which way it went (0 = A to B); -1 when
@@ -274,7 +301,13 @@ export class FlowTable {
     return swapped;
   }
 
+  /** The flow keyed by `key`, added when new. */
   private lookup(): number {
+    return this.probe(true);
+  }
+
+  /** The flow keyed by `key`: found, added (when `add`) or -1. */
+  private probe(add: boolean): number {
     const k = this.key;
     // IPv4 and ARP keys (most) leave words 4-6 and 8-11 zero: hash only the words that can differ.
     const narrow = !this.keyIsWide;
@@ -289,7 +322,7 @@ export class FlowTable {
     const keys = this.keys;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const id = slots[i] - 1;
-      if (id < 0) return this.insert(i, h);
+      if (id < 0) return add ? this.insert(i, h) : -1;
       const base = id * KEY_STRIDE;
       if (
         keys[base + K_HASH] === h &&
@@ -344,7 +377,8 @@ export class FlowTable {
     const keys = this.keys;
     const k = id * KEY_STRIDE;
     let state = keys[k + K_STATE];
-    const known = state >>> STATE_EVIDENCE_SHIFT;
+    // The evidence bits only: the payload and link bits above them are no evidence.
+    const known = (state >>> STATE_EVIDENCE_SHIFT) & STATE_EVIDENCE_MASK;
     // Who started it: a SYN says so best, a SYN-ACK next, else the first packet's sender.
     let evidence = INITIATOR_FIRST_PACKET;
     let starter = direction;
@@ -442,6 +476,7 @@ export class FlowTable {
       const id = this.lookup();
       if (this.fragments.size >= MAX_PENDING_FRAGMENTS) this.fragments.clear();
       this.fragments.set(fragmentKey, id * 2 + (swapped ? 1 : 0));
+      this.fragmentsStarted++;
       this.update(id, swapped ? 1 : 0, p, r);
       return true;
     }
@@ -451,6 +486,10 @@ export class FlowTable {
       return true;
     }
     // The first fragment was not seen: a flow by addresses and protocol.
+    if (this.orphanFragments !== null) {
+      if (this.orphanFragments.length < MAX_ORPHANS_LISTED) this.orphanFragments.push(fragmentKey);
+      else this.orphanFragments = null;
+    }
     const saved = p.transport;
     p.transport = 0;
     swapped = this.ipKey(p, ip.source, ip.destination, ip.version, ip.protocol);
@@ -505,6 +544,191 @@ export class FlowTable {
     this.lastFlow = id;
     this.lastDirection = A_TO_B;
     return true;
+  }
+
+  /** The table as transferable data, for `absorb` on another thread. */
+  parts(): FlowTableParts {
+    const n = this.count;
+    const slowKeys: [string, number][] = [...this.slowKeys];
+    return {
+      count: n,
+      keys: this.keys.slice(0, n * KEY_STRIDE),
+      stats: this.stats.slice(0, n * STAT_STRIDE),
+      orientations: this.orientations.slice(0, n),
+      firstRecords: this.firstRecords.slice(0, n),
+      deeperVni: this.deeperVni.slice(0, n * (MAX_TUNNELS - 1) * 2),
+      contexts: this.contexts.contexts,
+      icmpErrors: [...this.icmpErrors],
+      proxyHeaders: [...this.proxyHeaders],
+      slowKeys,
+      fragmentsStarted: this.fragmentsStarted,
+      orphanFragments: this.orphanFragments,
+    };
+  }
+
+  /**
+   * Whether `absorb(parts)` gives exactly the table one reading of both parts in turn gives.
+   * It does not in three rare cases, where the caller reads the rest itself instead: a later
+   * fragment in `parts` whose first fragment is in this table; so many fragments that the
+   * pending list would have been cleared; a PROXY header found in `parts` for a flow whose
+   * stream this table had already seen (the header would not have been looked for).
+   */
+  canAbsorb(parts: FlowTableParts): boolean {
+    if (this.fragments.size + parts.fragmentsStarted >= MAX_PENDING_FRAGMENTS) return false;
+    if (this.fragments.size > 0) {
+      if (parts.orphanFragments === null) return false;
+      for (const key of parts.orphanFragments) if (this.fragments.has(key)) return false;
+    }
+    if (parts.proxyHeaders.length === 0) return true;
+    const contextIds = parts.contexts.map((c) => this.contexts.idOf(c, false));
+    for (const [b] of parts.proxyHeaders) {
+      const context = contextIds[parts.keys[b * KEY_STRIDE]];
+      if (context < 0) continue;
+      const id = this.findPartsKey(parts, b, context);
+      if (id >= 0 && (this.keys[id * KEY_STRIDE + K_STATE] & (STATE_PAYLOAD_SEEN * 3)) !== 0) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Adds the flows of a table that read the rest of the same capture (from a record boundary
+   * on, its records numbered from 0 there): flows seen in both are summed, the others appended
+   * in the order they appeared, as reading on would have left this table. Check canAbsorb
+   * first. `recordBase` is the number of records before the boundary. Returns each absorbed
+   * flow's id here.
+   */
+  absorb(parts: FlowTableParts, recordBase: number): Int32Array {
+    const contextIds = parts.contexts.map((c) => this.contexts.idOf(c, true));
+    const slowKeyOf = new Map<number, string>();
+    for (const [key, id] of parts.slowKeys) slowKeyOf.set(id, key);
+    const icmpErrors = new Map(parts.icmpErrors);
+    const proxyHeaders = new Map(parts.proxyHeaders);
+    const before = this.count;
+    const ids = new Int32Array(parts.count);
+    const k = this.key;
+    const pk = parts.keys;
+    for (let b = 0; b < parts.count; b++) {
+      const line = b * KEY_STRIDE;
+      const context = contextIds[pk[line]];
+      let id: number;
+      const slowKey = slowKeyOf.size > 0 ? slowKeyOf.get(b) : undefined;
+      if (slowKey !== undefined) {
+        // An ICMP error: keyed by its text, with the context's id as this table numbers it.
+        const here = `${context}${slowKey.slice(slowKey.indexOf('|'))}`;
+        const known = this.slowKeys.get(here);
+        if (known !== undefined) id = known;
+        else {
+          k.set(pk.subarray(line, line + KEY_WORDS));
+          k[0] = context;
+          k[11] = this.slowKeys.size + 1;
+          this.keyIsWide = true;
+          id = this.lookup();
+          this.slowKeys.set(here, id);
+          this.icmpErrors.set(id, icmpErrors.get(b)!);
+        }
+      } else {
+        k[0] = context;
+        for (let w = 1; w < KEY_WORDS; w++) k[w] = pk[line + w];
+        this.keyIsWide = !isNarrowKey(k[1]);
+        id = this.lookup();
+      }
+      ids[b] = id;
+      this.absorbFlow(
+        id,
+        id >= before,
+        parts,
+        b,
+        recordBase,
+        proxyHeaders.size > 0 ? proxyHeaders.get(b) : undefined,
+      );
+    }
+    this.fragmentsStarted += parts.fragmentsStarted;
+    if (this.orphanFragments !== null) {
+      if (parts.orphanFragments === null) this.orphanFragments = null;
+      else this.orphanFragments.push(...parts.orphanFragments);
+    }
+    return ids;
+  }
+
+  private absorbFlow(
+    id: number,
+    fresh: boolean,
+    parts: FlowTableParts,
+    b: number,
+    recordBase: number,
+    proxy: ProxyHeader | undefined,
+  ): void {
+    const keys = this.keys;
+    const stats = this.stats;
+    const line = id * KEY_STRIDE;
+    const partLine = b * KEY_STRIDE;
+    const s = id * STAT_STRIDE;
+    const ps = b * STAT_STRIDE;
+    const theirs = parts.keys[partLine + K_STATE];
+    const deeper = (MAX_TUNNELS - 1) * 2;
+    if (fresh) {
+      keys[line + K_STATE] = theirs;
+      keys[line + K_VNI] = parts.keys[partLine + K_VNI];
+      keys[line + K_VNI + 1] = parts.keys[partLine + K_VNI + 1];
+      for (let i = 0; i < STAT_STRIDE; i++) stats[s + i] = parts.stats[ps + i];
+      this.orientations[id] = parts.orientations[b];
+      this.firstRecords[id] = parts.firstRecords[b] + recordBase;
+      for (let i = 0; i < deeper; i++) this.deeperVni[id * deeper + i] = parts.deeperVni[b * deeper + i];
+      if (proxy !== undefined) this.proxyHeaders.set(id, proxy);
+      return;
+    }
+    stats[s + S_PACKETS] += parts.stats[ps + S_PACKETS];
+    stats[s + S_PACKETS + 1] += parts.stats[ps + S_PACKETS + 1];
+    stats[s + S_BYTES] += parts.stats[ps + S_BYTES];
+    stats[s + S_BYTES + 1] += parts.stats[ps + S_BYTES + 1];
+    const firstSeconds = parts.stats[ps + S_FIRST_SECONDS];
+    const firstNanos = parts.stats[ps + S_FIRST_NANOS];
+    if (
+      firstSeconds < stats[s + S_FIRST_SECONDS] ||
+      (firstSeconds === stats[s + S_FIRST_SECONDS] && firstNanos < stats[s + S_FIRST_NANOS])
+    ) {
+      stats[s + S_FIRST_SECONDS] = firstSeconds;
+      stats[s + S_FIRST_NANOS] = firstNanos;
+    }
+    const lastSeconds = parts.stats[ps + S_LAST_SECONDS];
+    const lastNanos = parts.stats[ps + S_LAST_NANOS];
+    if (
+      lastSeconds > stats[s + S_LAST_SECONDS] ||
+      (lastSeconds === stats[s + S_LAST_SECONDS] && lastNanos > stats[s + S_LAST_NANOS])
+    ) {
+      stats[s + S_LAST_SECONDS] = lastSeconds;
+      stats[s + S_LAST_NANOS] = lastNanos;
+    }
+    const ours = keys[line + K_STATE];
+    const sticky = 0xffff | (STATE_PAYLOAD_SEEN * 3) | STATE_LINK_BITS;
+    let state = (ours | theirs) & sticky;
+    // Who started it: the stronger evidence, ours on a tie (it came first). Their RST+ACK
+    // counted only because the flow was new to them: here the flow was known before.
+    const known = (ours >>> STATE_EVIDENCE_SHIFT) & STATE_EVIDENCE_MASK;
+    const evidence = (theirs >>> STATE_EVIDENCE_SHIFT) & STATE_EVIDENCE_MASK;
+    const winner = evidence > known && evidence !== INITIATOR_RESET ? theirs : ours;
+    state |= winner & ~sticky;
+    keys[line + K_STATE] = state;
+    // VNIs: the last packet's, theirs when they saw one.
+    for (let d = 0; d < 2; d++) {
+      const vni = parts.keys[partLine + K_VNI + d];
+      if (vni !== NO_VNI) keys[line + K_VNI + d] = vni;
+    }
+    for (let i = 0; i < deeper; i++) {
+      const vni = parts.deeperVni[b * deeper + i];
+      if (vni !== -1) this.deeperVni[id * deeper + i] = vni;
+    }
+    if (proxy !== undefined) this.proxyHeaders.set(id, proxy);
+  }
+
+  /** The flow here with the key of flow b of `parts` under this table's context id, or -1. */
+  private findPartsKey(parts: FlowTableParts, b: number, context: number): number {
+    const k = this.key;
+    const line = b * KEY_STRIDE;
+    k.set(parts.keys.subarray(line, line + KEY_WORDS));
+    k[0] = context;
+    this.keyIsWide = !isNarrowKey(k[1]);
+    return this.probe(false);
   }
 
   /** Key word w of flow id. */
@@ -570,7 +794,7 @@ export class FlowTable {
 
   /** How the initiator was told: 4 a SYN, 3 a SYN-ACK, 2 an opening RST+ACK, 1 the first packet. */
   initiatorEvidence(id: number): number {
-    return (this.keys[id * KEY_STRIDE + K_STATE] >>> STATE_EVIDENCE_SHIFT) & 7;
+    return (this.keys[id * KEY_STRIDE + K_STATE] >>> STATE_EVIDENCE_SHIFT) & STATE_EVIDENCE_MASK;
   }
 
   /** Earliest and latest timestamp: seconds (±Infinity when none) and nanoseconds. */

@@ -1,1 +1,1 @@
-export { PacketIndex, NO_FLOW, type SectionSource } from './packet-index.js';
+export { PacketIndex, NO_FLOW, type PacketIndexParts, type SectionSource } from './packet-index.js';

@@ -47,6 +47,18 @@ const CHUNK_OVERHEAD_BYTES = 160;
 const CACHED_FLOWS = 4;
 
 /** Where the index finds the capture's section contexts: the reader it was filled from. */
+/** A PacketIndex's rows as plain, transferable data (see PacketIndex.parts). */
+export interface PacketIndexParts {
+  count: number;
+  baseSeconds: number;
+  baseMicros: number;
+  hasBase: boolean;
+  clamped: boolean;
+  chunks: Uint32Array[];
+  maxFlowBefore: number[];
+  maxFlow: number;
+}
+
 export interface SectionSource {
   readonly sectionContexts: readonly SectionContext[];
 }
@@ -69,9 +81,11 @@ export class PacketIndex implements PacketObserver {
   baseMicros = 0;
   hasBase = false;
 
-  private readonly chunks: Uint32Array[] = [];
+  /** Whether a timestamp was beyond the 2^47 µs either side of the first one that rows hold. */
+  clamped = false;
+  private chunks: Uint32Array[] = [];
   /** Per chunk, the largest flow id in the chunks before it (-1 for none). */
-  private readonly maxFlowBefore: number[] = [];
+  private maxFlowBefore: number[] = [];
   private maxFlow = -1;
   /** The chunk being filled, its row capacity, and the first row number past its storage. */
   private current: Uint32Array = new Uint32Array(0);
@@ -113,8 +127,13 @@ export class PacketIndex implements PacketObserver {
       }
       time = (tsSeconds - this.baseSeconds) * 1e6 + (micros - this.baseMicros) + TIME_BIAS;
       // Beyond ±(2^47 - 1) µs: clamped to the nearest end.
-      if (time < 1) time = 1;
-      else if (time > TIME_MAX_STORED) time = TIME_MAX_STORED;
+      if (time < 1) {
+        time = 1;
+        this.clamped = true;
+      } else if (time > TIME_MAX_STORED) {
+        time = TIME_MAX_STORED;
+        this.clamped = true;
+      }
     }
     const offset = fileOffset >= 0 && fileOffset < OFFSET_NONE ? fileOffset : OFFSET_NONE;
     const timeHigh = Math.floor(time / TWO_32);
@@ -236,6 +255,83 @@ export class PacketIndex implements PacketObserver {
   }
 
   /** Lets the index frame records at random: the reader it is filled from (CaptureAnalysis.reader). */
+  /** The rows as transferable data (after finish), for `PacketIndex.fromParts` on another thread. */
+  parts(): PacketIndexParts {
+    return {
+      count: this.count,
+      baseSeconds: this.baseSeconds,
+      baseMicros: this.baseMicros,
+      hasBase: this.hasBase,
+      clamped: this.clamped,
+      chunks: this.chunks,
+      maxFlowBefore: this.maxFlowBefore,
+      maxFlow: this.maxFlow,
+    };
+  }
+
+  /** An index of the rows `parts` holds, to read (not to add to). */
+  static fromParts(parts: PacketIndexParts): PacketIndex {
+    const index = new PacketIndex();
+    index.count = parts.count;
+    index.baseSeconds = parts.baseSeconds;
+    index.baseMicros = parts.baseMicros;
+    index.hasBase = parts.hasBase;
+    index.clamped = parts.clamped;
+    index.chunks = parts.chunks;
+    index.maxFlowBefore = parts.maxFlowBefore;
+    index.maxFlow = parts.maxFlow;
+    return index;
+  }
+
+  /**
+   * Appends the rows of an index of the rest of the same file (see CaptureAnalysis.absorb),
+   * their flow ids mapped through `flowIds`: the rows reading on would have added. Its times
+   * must not have been clamped.
+   */
+  appendFrom(other: PacketIndex, flowIds: Int32Array): void {
+    if (other.clamped) throw new Error('appendFrom: the other index clamped a timestamp');
+    // Their times count from their first timestamp; ours from ours: one shift for all rows.
+    if (!this.hasBase && other.hasBase) {
+      this.hasBase = true;
+      this.baseSeconds = other.baseSeconds;
+      this.baseMicros = other.baseMicros;
+    }
+    const shift = (other.baseSeconds - this.baseSeconds) * 1e6 + (other.baseMicros - this.baseMicros);
+    for (let n = 0; n < other.count; n++) {
+      const c = other.chunks[n >>> CHUNK_SHIFT];
+      const cap = c.length >>> 2;
+      const i = n & ROW_MASK;
+      let stored = (c[cap + i] & 0xffff) * TWO_32 + c[2 * cap + i];
+      if (stored !== 0) {
+        stored += shift;
+        if (stored < 1) {
+          stored = 1;
+          this.clamped = true;
+        } else if (stored > TIME_MAX_STORED) {
+          stored = TIME_MAX_STORED;
+          this.clamped = true;
+        }
+      }
+      let word = c[3 * cap + i];
+      const flowWord = word & FLOW_NONE;
+      if (flowWord !== FLOW_NONE) {
+        const flow = flowIds[flowWord];
+        if (flow > this.maxFlow) this.maxFlow = flow;
+        word = ((word & DIRECTION_BIT) | flow) >>> 0;
+      }
+      const m = this.count;
+      if (m === this.limit) this.makeRoom(m);
+      const d = this.current;
+      const dcap = this.capacity;
+      const j = m & ROW_MASK;
+      d[j] = c[i];
+      d[dcap + j] = (c[cap + i] & 0xffff0000) | Math.floor(stored / TWO_32);
+      d[2 * dcap + j] = stored >>> 0;
+      d[3 * dcap + j] = word;
+      this.count = m + 1;
+    }
+  }
+
   attach(source: SectionSource): void {
     this.source = source;
   }
