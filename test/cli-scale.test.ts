@@ -579,6 +579,9 @@ describe('analyze reads several captures at once', () => {
       '',
     );
     expect(text.stdout).toBe(oneByOne);
+    // --threads 1: all on one thread, one after another; the same bytes.
+    expect(podpath('analyze', '--json', '--threads', '1', ...MIXED).stdout).toBe(together.stdout);
+    expect(podpath('analyze', '--threads', '0', MIXED[0]).stderr).toContain('--threads needs a number');
   });
 
   it('builds the packet index when asked, and says its size: 16 bytes a packet', () => {

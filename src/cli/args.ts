@@ -15,6 +15,8 @@ export interface ParsedArgs {
   jsonl: boolean;
   /** analyze: build the packet index while reading, and report its size (--index). */
   index: boolean;
+  /** analyze: threads to read on (--threads; null: one per core). */
+  threads: number | null;
   /** export: the table file flows go to (--flows), and its format from the extension. */
   flowsFile: string | null;
   flowsFormat: FlowTableFormat | null;
@@ -47,6 +49,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     summaryOnly: false,
     jsonl: false,
     index: false,
+    threads: null,
     flowsFile: null,
     flowsFormat: null,
     vxlanPorts: [],
@@ -88,6 +91,13 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case '--index':
         args.index = true;
         break;
+      case '--threads': {
+        const text = inline ?? rest[++i];
+        if (text === undefined || !/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 256)
+          throw new UsageError('--threads needs a number of threads (1-256)');
+        args.threads = Number(text);
+        break;
+      }
       case '--flows': {
         const path = inline ?? rest[++i];
         if (path === undefined || path === '' || (inline === undefined && path.startsWith('--')))
@@ -142,6 +152,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
 /** Output options that belong to one command, and the combinations that say two things at once. */
 function checkOutputs(args: ParsedArgs): void {
   const { command } = args;
+  if (args.threads !== null && command !== 'analyze')
+    throw new UsageError('--threads is an option of analyze');
   if (args.summaryOnly && command !== 'analyze')
     throw new UsageError('--summary-only is an option of analyze');
   if (args.jsonl && command !== 'analyze') throw new UsageError('--jsonl is an option of analyze');

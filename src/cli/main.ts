@@ -28,7 +28,7 @@ const HELP = `podpath: see through Kubernetes overlays and Service NAT in packet
 
 Usage:
   podpath analyze <capture>... [--json | --jsonl] [--summary-only] [--cluster <snapshot>]
-                  [--vxlan-port N] [--top N] [--index]
+                  [--vxlan-port N] [--top N] [--index] [--threads N]
   podpath export --flows <file>.parquet|<file>.csv <capture>... [--cluster <snapshot>]
                   [--vxlan-port N]
   podpath trace <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N]
@@ -39,7 +39,7 @@ Commands:
   analyze     Read pcap, pcapng or gzip'd captures; print each one's format, link types,
               packets, time span, layer counts and warnings, then its top flows with their
               tunnels (VXLAN, Geneve, IP-in-IP, GRE). Several captures are read at once, one
-              per core.
+              per core; one big pcap capture is read in two parts at once.
   export      Write the flows of all the captures into one table file for DuckDB, Spark or
               a spreadsheet: Parquet or CSV, chosen by the extension of --flows. A row per
               flow: capture, protocol, src_ip, src_port, src_name, src_kind, dst_ip, dst_port,
@@ -69,6 +69,8 @@ Options:
   --index           analyze: also build the packet index (16 bytes a packet: file offset,
                     time, flow) the app reads packets at random with; each summary gives its
                     size under "packetIndex".
+  --threads N       analyze: read on at most N threads (default: one per core); 1 reads
+                    everything on one thread, one capture after another.
   --flows FILE      export: the table file to write, FILE.parquet or FILE.csv. It appears
                     complete or not at all (written beside it, then renamed).
   --cluster PATH    Name every address from a cluster snapshot: the output of
@@ -283,6 +285,7 @@ async function readCaptures(args: ParsedArgs, io: Io): Promise<{ status: number;
       index: args.index,
       top: args.json || args.summaryOnly ? null : args.top,
     })),
+    args.threads ?? undefined,
   );
   let status = EXIT_OK;
   const items: ReadItem[] = [];

@@ -126,17 +126,18 @@ export function* flowBatches(file: AnalyzedFile): Generator<Uint8Array> {
 const WORKER_FILE = './analyze-worker.js';
 
 /**
- * Starts reading every capture: one here, or several on as many threads as there are cores
- * (capture i on thread i mod cores, in turn). Items come back in the jobs' order; the threads
+ * Starts reading every capture: one here (on two threads when big: see split-read.ts), or
+ * several on `threads` threads, one per core by default (capture i on thread i mod threads). Items come back in the jobs' order; the threads
  * end once every item's flows were written or dropped.
  */
-export function analyzeMany(jobs: readonly AnalyzeJob[]): AnalyzeItem[] {
+export function analyzeMany(jobs: readonly AnalyzeJob[], threads = availableParallelism()): AnalyzeItem[] {
   const url = new URL(WORKER_FILE, import.meta.url);
-  const threaded = jobs.length > 1 && url.protocol === 'file:' && existsSync(fileURLToPath(url));
+  const threaded =
+    threads > 1 && jobs.length > 1 && url.protocol === 'file:' && existsSync(fileURLToPath(url));
   // One capture: read on this thread and, when big, a second one (analyzeFile's split).
-  if (!threaded) return sequential(jobs.length === 1 ? [{ ...jobs[0], split: true }] : jobs);
+  if (!threaded) return sequential(jobs.length === 1 && threads > 1 ? [{ ...jobs[0], split: true }] : jobs);
   const workers = Array.from(
-    { length: Math.min(jobs.length, Math.max(1, availableParallelism())) },
+    { length: Math.min(jobs.length, Math.max(1, threads)) },
     () => new ReadingThread(url),
   );
   let open = jobs.length;
