@@ -51,6 +51,9 @@ export default defineConfig({
   renderer: {
     root: resolve('src/renderer'),
     build: {
+      // electron-vite leaves the renderer unminified; the page's boot is parsing its script, in
+      // the app and in a browser (`podpath serve`), so ship it minified.
+      minify: true,
       rolldownOptions: {
         input: resolve('src/renderer/index.html'),
       },

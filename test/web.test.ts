@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { request as httpRequest } from 'node:http';
@@ -446,6 +456,33 @@ describe('podpath serve guards its API', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.body).toContain('npm run build');
+  });
+
+  it("lets the browser keep the build's hashed scripts, never the page or the API", async () => {
+    const page = mkdtempSync(join(tmpdir(), 'podpath-page-'));
+    mkdirSync(join(page, 'assets'));
+    writeFileSync(join(page, 'index.html'), '<!doctype html><script src="./assets/index-Ab12.js"></script>');
+    writeFileSync(join(page, 'assets', 'index-Ab12.js'), 'export {};');
+    const own = await startServer({ session, staticDir: page });
+    try {
+      const headers = { Host: `127.0.0.1:${own.port}`, Authorization: `Bearer ${own.token}` };
+      const html = await raw(own.port, '/', headers);
+      expect(html.headers['cache-control']).toBe('no-store');
+      const script = await raw(own.port, '/assets/index-Ab12.js', headers);
+      expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(script.headers['cache-control']).toBe('private, max-age=31536000, immutable');
+      expect(script.headers['content-security-policy']).toContain("script-src 'self'");
+      const api = await raw(own.port, '/api/version', headers, 'POST', '[]');
+      expect(api.headers['cache-control']).toBe('no-store');
+      expect((await raw(own.port, '/assets', headers)).status).toBe(404);
+      // Rebuilt while it serves: the new page, not the one it kept.
+      writeFileSync(join(page, 'index.html'), '<!doctype html><p>rebuilt</p>');
+      utimesSync(join(page, 'index.html'), new Date(), new Date(Date.now() + 5000));
+      expect((await raw(own.port, '/', headers)).body).toContain('rebuilt');
+    } finally {
+      await own.close();
+      rmSync(page, { recursive: true, force: true });
+    }
   });
 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin', async () => {

@@ -1,15 +1,18 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionState } from '../api/index.js';
 import { getApi, openLocalFiles, SNAPSHOT_NAME } from './api.js';
 import { runCommand } from './commands.js';
-import { CompareView } from './CompareView.js';
 import { FlowsView } from './FlowsView.js';
 import { LANGUAGES, setLanguage } from './i18n.js';
+import { lazyView } from './lazy-view.js';
 import { OverviewView } from './OverviewView.js';
-import { PathView } from './PathView.js';
 import { rememberFiles, setShowNames, useShowNames } from './prefs.js';
 import { WelcomeView } from './WelcomeView.js';
+
+// The first screen is Overview or Flows: Path and Compare load when first opened.
+const PathView = lazyView(() => import('./PathView.js').then((m) => m.PathView));
+const CompareView = lazyView(() => import('./CompareView.js').then((m) => m.CompareView));
 
 type Tab = 'overview' | 'flows' | 'path' | 'compare';
 const TABS: Tab[] = ['overview', 'flows', 'path', 'compare'];
@@ -51,17 +54,19 @@ const EMPTY: SessionState = { revision: -1, captures: [], cluster: null, errors:
 /** The newer of two states: replies and events may arrive out of order. */
 const newer = (a: SessionState, b: SessionState): SessionState => (b.revision >= a.revision ? b : a);
 
-export function App(): React.JSX.Element {
+/** `firstSession`: the state main.tsx asked for before the first render, when it came in time. */
+export function App({ firstSession }: { firstSession?: SessionState | undefined }): React.JSX.Element {
   const { t, i18n } = useTranslation();
   const names = useShowNames();
-  const [session, setSession] = useState<SessionState>(EMPTY);
+  const [session, setSession] = useState<SessionState>(firstSession ?? EMPTY);
   const [tab, setTab] = useState<Tab>('overview');
   const [problem, setProblem] = useState<string | null>(null);
   const api = getApi();
 
   useEffect(() => {
     let live = true;
-    api.session().then((s) => live && setSession((old) => newer(old, s)), report);
+    if (firstSession === undefined)
+      api.session().then((s) => live && setSession((old) => newer(old, s)), report);
     const stop = api.onEvent((event) => {
       if (event.type === 'session') setSession((old) => newer(old, event.session));
       else if (!runCommand(event.command)) setProblem(t('commands.unavailable'));
@@ -239,10 +244,14 @@ export function App(): React.JSX.Element {
           />
         ) : tab === 'flows' ? (
           <FlowsView session={session} onError={report} />
-        ) : tab === 'path' ? (
-          <PathView session={session} onError={report} />
         ) : (
-          <CompareView session={session} onError={report} />
+          <Suspense fallback={null}>
+            {tab === 'path' ? (
+              <PathView session={session} onError={report} />
+            ) : (
+              <CompareView session={session} onError={report} />
+            )}
+          </Suspense>
         )}
       </main>
     </div>

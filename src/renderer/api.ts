@@ -43,6 +43,17 @@ export function getApi(): PodpathBridge {
   return cached;
 }
 
+let first: Promise<SessionState> | undefined;
+
+/**
+ * The session's state, asked for once, as early as the page can (ask-session.ts, main.tsx's
+ * first import); main.tsx waits for it before the first render.
+ */
+export function firstSession(): Promise<SessionState> {
+  first ??= getApi().session();
+  return first;
+}
+
 /** Whether the page runs inside the desktop app (it can show file dialogs there). */
 export function isDesktop(): boolean {
   return API_GLOBAL in window;

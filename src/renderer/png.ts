@@ -2,6 +2,7 @@
 // itself: the element is copied into an SVG <foreignObject> with the page's style sheet and the
 // theme's colours, loaded as an image, and painted on a canvas. Works the same in the desktop app
 // and in web mode, and needs nothing the Content-Security-Policy forbids (a data: image).
+import { saveBlob } from './download.js';
 
 /** The page's own style rules, as text (same-origin sheets only: ours). */
 function styleText(): string {
@@ -123,4 +124,14 @@ export function pngName(words: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 60);
   return `podpath-${slug || 'picture'}.png`;
+}
+
+/** Saves `element` as a PNG named after `title`. */
+export function savePicture(
+  element: HTMLElement | null,
+  title: string,
+  onError: (error: unknown) => void,
+): void {
+  if (element === null) return;
+  elementToPng(element).then((png) => saveBlob(pngName(title), png), onError);
 }

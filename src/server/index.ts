@@ -4,8 +4,8 @@
 // site that rebinds its DNS to 127.0.0.1 gets nothing). Requests go to the same handler table as
 // Electron's IPC, after the same argument checks.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,13 +78,26 @@ function bearerToken(request: IncomingMessage): string | null {
   return header?.startsWith('Bearer ') ? header.slice(7) : null;
 }
 
-function send(response: ServerResponse, status: number, type: string, body: string | Buffer): void {
+/**
+ * The build names each script and style sheet in assets/ by a hash of its content, so a browser
+ * may keep them (and Chromium its compiled code for the scripts); index.html, which names them,
+ * and every answer of the API are never kept.
+ */
+const ASSET_CACHE = 'private, max-age=31536000, immutable';
+
+function send(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  cache = 'no-store',
+): void {
   response.writeHead(status, {
     'Content-Type': type,
     'Content-Security-Policy': WEB_CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
+    'Cache-Control': cache,
   });
   response.end(body);
 }
@@ -261,17 +274,35 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     response.on('close', unsubscribe);
   }
 
-  async function page(response: ServerResponse, pathname: string): Promise<void> {
+  /**
+   * The page's files, kept once read and read again when their time changes (a rebuild). Read
+   * synchronously on purpose: they are small and local, and an async read is four trips through
+   * libuv's thread pool, each a wake-up that a machine busy reading a capture delays.
+   */
+  const pageFiles = new Map<string, { mtimeMs: number; body: Buffer }>();
+  function pageFile(file: string): Buffer | null {
+    const stats = statSync(file, { throwIfNoEntry: false });
+    if (stats === undefined || !stats.isFile()) return null;
+    const kept = pageFiles.get(file);
+    if (kept !== undefined && kept.mtimeMs === stats.mtimeMs) return kept.body;
+    const body = readFileSync(file);
+    pageFiles.set(file, { mtimeMs: stats.mtimeMs, body });
+    return body;
+  }
+
+  function page(response: ServerResponse, pathname: string): void {
     if (!existsSync(join(staticRoot, 'index.html'))) {
       send(response, 200, 'text/html; charset=utf-8', NO_UI);
       return;
     }
     const file = normalize(join(staticRoot, pathname === '/' ? 'index.html' : decodeURIComponent(pathname)));
-    if (!file.startsWith(staticRoot) || !existsSync(file)) {
+    const body = file.startsWith(staticRoot) ? pageFile(file) : null;
+    if (body === null) {
       send(response, 404, 'text/plain; charset=utf-8', 'podpath: not found\n');
       return;
     }
-    send(response, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file));
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    send(response, 200, type, body, pathname.startsWith('/assets/') ? ASSET_CACHE : 'no-store');
   }
 
   await new Promise<void>((resolve, reject) => {
