@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { FlowSummary } from '../core/analysis/index.js';
+import { type FlowSummary, ObserverList, type PacketObserver } from '../core/analysis/index.js';
 import type { ClusterIndex } from '../core/cluster/index.js';
 import { type Correlation, Correlator, type TraceCaptureInfo } from '../core/trace/index.js';
 import { type AnalyzedFile, analyzeFile, flowWriter } from './analyze-file.js';
@@ -11,6 +11,8 @@ export interface CorrelatedFiles {
   correlation: Correlation;
   /** Files that could not be read, with the reason (the others are correlated). */
   failures: { path: string; message: string }[];
+  /** For each file read, its index in the paths given. */
+  pathIndexes: number[];
 }
 
 /**
@@ -34,18 +36,24 @@ export async function correlateFiles(
     /** Per pair of captures: packets both saw and their median latency (compare). */
     pairs?: boolean;
     onFile?: (path: string, index: number) => void;
+    /** Another observer for the packets of paths[index], in the same pass (findings). */
+    observer?: (index: number) => PacketObserver;
+    /** Display names of the paths (default: displayNames). */
+    names?: readonly string[];
   } = {},
 ): Promise<CorrelatedFiles> {
   const correlator = new Correlator(paths.length);
-  const names = displayNames(paths);
+  const names = options.names ?? displayNames(paths);
   const files: AnalyzedFile[] = [];
   const failures: { path: string; message: string }[] = [];
+  const pathIndexes: number[] = [];
   for (let i = 0; i < paths.length; i++) {
     options.onFile?.(paths[i], i);
     try {
+      const correlating = correlator.observer(files.length);
       const file = await analyzeFile(paths[i], {
         vxlanPorts: options.vxlanPorts ?? [],
-        observer: correlator.observer(files.length),
+        observer: options.observer ? new ObserverList(options.observer(i), correlating) : correlating,
         name: names[i],
         ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
       });
@@ -54,6 +62,7 @@ export async function correlateFiles(
         continue;
       }
       files.push(file);
+      pathIndexes.push(i);
     } catch (error) {
       if (!(error instanceof CaptureFileError)) throw error;
       failures.push({ path: paths[i], message: error.message });
@@ -79,5 +88,5 @@ export async function correlateFiles(
     files.map((f) => ({ name: f.name, flows: f.analysis.flows })),
     { pairs: options.pairs === true },
   );
-  return { files, captures, correlation, failures };
+  return { files, captures, correlation, failures, pathIndexes };
 }

@@ -54,7 +54,12 @@ export interface LostModel {
   packets: number;
   /** When the first of them was seen there (seconds since base, corrected). */
   firstTime: number;
+  /** Record numbers of (at most LOST_EXAMPLES of) them where they were last seen. */
+  records: number[];
 }
+
+/** Records kept per lost-packets entry, as examples to open. */
+const LOST_EXAMPLES = 20;
 
 export interface ConnectionModel {
   hops: HopModel[];
@@ -1047,7 +1052,7 @@ export class Correlator {
 
     // Packets that vanished: seen up to some point, never after, while a sibling sent later
     // was seen further on.
-    const lost = this.vanished(ids, from, to, times, dirs, rank, order, k);
+    const lost = this.vanished(ids, from, to, times, records, dirs, rank, order, k);
     let matched = 0;
     let answered = false;
     for (let f = 0; f < m; f++) {
@@ -1183,6 +1188,7 @@ export class Correlator {
     from: number,
     to: number,
     times: Float64Array,
+    records: Int32Array,
     dirs: Uint8Array,
     rank: Int32Array,
     order: number[],
@@ -1224,10 +1230,11 @@ export class Correlator {
       const direction = d === 0 ? 'toServer' : 'toClient';
       let entry = out.find((e) => e.afterHop === afterHop && e.direction === direction);
       if (entry === undefined) {
-        entry = { afterHop, direction, packets: 0, firstTime: t };
+        entry = { afterHop, direction, packets: 0, firstTime: t, records: [] };
         out.push(entry);
       }
       entry.packets++;
+      if (entry.records.length < LOST_EXAMPLES) entry.records.push(records[f * k + x]);
       if (t < entry.firstTime) entry.firstTime = t;
     }
     out.sort((a, b) => a.firstTime - b.firstTime);

@@ -1,4 +1,12 @@
-export { Correlator, SAME_PACKET_SECONDS, type Correlation, type ConnectionModel } from './correlator.js';
+export {
+  Correlator,
+  SAME_PACKET_SECONDS,
+  type ClockModel,
+  type Correlation,
+  type ConnectionModel,
+  type HopModel,
+  type LostModel,
+} from './correlator.js';
 export { Fingerprint, fingerprint } from './fingerprint.js';
 export {
   compareDocument,
