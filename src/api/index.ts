@@ -4,6 +4,7 @@
 // here once, never again on either side: both transports dispatch to one handler table
 // (src/node/session.ts) after `validateArguments` has checked what the page sent.
 import type { CaptureCharts, CaptureSummary, FlowSummary, PacketLayer } from '../core/analysis/index.js';
+import type { FindingsDocument } from '../core/findings/index.js';
 import type { CompareDocument, TraceDocument } from '../core/trace/index.js';
 
 export { validateArguments, ApiInputError } from './validate.js';
@@ -146,6 +147,12 @@ export interface PodpathApi {
   trace(ids: string[]): Promise<TraceDocument>;
   /** The NAT table between a capture before NAT and one after. */
   compare(before: string, after: string): Promise<CompareDocument>;
+  /**
+   * What is wrong in the open captures that have been read (schema podpath.findings/v1, as
+   * `podpath findings --json`): each finding's flows carry `id` ("c1:5", for `packets`) and
+   * its packets `captureId`. The captures are read again, together.
+   */
+  findings(): Promise<FindingsDocument>;
 }
 
 export type ApiMethod = keyof PodpathApi;
@@ -199,6 +206,7 @@ export const IPC_CHANNELS = {
   exportPackets: 'podpath:export-packets',
   trace: 'podpath:trace',
   compare: 'podpath:compare',
+  findings: 'podpath:findings',
 } as const satisfies Record<ApiMethod, string>;
 
 /** The channel main sends SessionEvents on. */

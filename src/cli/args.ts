@@ -6,7 +6,7 @@ export class UsageError extends Error {
 }
 
 export interface ParsedArgs {
-  command: 'analyze' | 'trace' | 'compare' | 'serve' | 'export' | 'help' | 'version';
+  command: 'analyze' | 'trace' | 'compare' | 'findings' | 'serve' | 'export' | 'help' | 'version';
   files: string[];
   json: boolean;
   /** analyze: the capture summaries without flows (--summary-only). */
@@ -29,7 +29,7 @@ export interface ParsedArgs {
   demo: boolean;
 }
 
-const COMMANDS = ['analyze', 'trace', 'compare', 'serve', 'export'] as const;
+const COMMANDS = ['analyze', 'trace', 'compare', 'findings', 'serve', 'export'] as const;
 
 function parsePort(text: string | undefined, flag: string): number[] {
   if (text === undefined || text === '') throw new UsageError(`${flag} needs a UDP port number`);
@@ -170,7 +170,9 @@ function checkOutputs(args: ParsedArgs): void {
     throw new UsageError('--json prints one document and --jsonl a flow a line: give one');
   if (command !== 'export') return;
   if (args.json)
-    throw new UsageError('export writes a table file (--flows); --json is for analyze, trace and compare');
+    throw new UsageError(
+      'export writes a table file (--flows); --json is for analyze, trace, compare and findings',
+    );
   if (args.flowsFile === null)
     throw new UsageError('export needs --flows <file>.parquet or --flows <file>.csv');
   args.flowsFormat = flowTableFormat(args.flowsFile);

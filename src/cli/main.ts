@@ -15,9 +15,11 @@ import { type AnalyzeHead, type AnalyzeItem, analyzeMany } from '../node/analyze
 import { compareDocument, traceConnections, traceDocument, traceHead } from '../core/trace/index.js';
 import type { SessionState } from '../api/index.js';
 import { correlateFiles, type CorrelatedFiles } from '../node/trace-files.js';
+import { findingsOfFiles, type FindingsOfFiles } from '../node/findings-files.js';
 import { FlowTableError, FlowTableWriter } from '../node/flow-export.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { renderCompare, renderTrace } from './format-trace.js';
+import { renderFindings } from './format-findings.js';
 import { formatBytes, formatCount, renderDatapath, renderFlowsTable } from './format.js';
 
 export const EXIT_OK = 0;
@@ -33,6 +35,7 @@ Usage:
                   [--vxlan-port N]
   podpath trace <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N]
   podpath compare <before> <after> [--json] [--cluster <snapshot>] [--vxlan-port N]
+  podpath findings <capture>... [--json] [--cluster <snapshot>] [--vxlan-port N]
   podpath serve [<capture>...] [--cluster <snapshot>] [--port N] [--demo]
 
 Commands:
@@ -52,6 +55,17 @@ Commands:
   compare     The NAT table between a capture taken before NAT and one taken after: each
               translation, who made it (kube-proxy DNAT for a Service, a node's
               masquerade), and the flows seen on one side only.
+  findings    What is wrong, not only what happened: the classic Kubernetes networking
+              problems found in the captures, each with its evidence (flows and packet
+              numbers), why it happens and what to change. MTU trouble (ICMP fragmentation
+              needed, packets too long for the overlay, black holes, fragmented tunnels);
+              DNS (the ndots:5 search-list walk, NXDOMAIN, SERVFAIL, timeouts, queries that
+              bypass the cluster DNS); Services without endpoints, endpoints that do not
+              listen, SYNs nobody answers; client addresses masqueraded by
+              externalTrafficPolicy Cluster, PROXY protocol; TCP retransmissions, zero
+              windows and resets; and across captures, packets lost between two points,
+              asymmetric paths and clocks that disagree. Grouped by severity (error,
+              warning, info); most Service, pod and DNS findings need --cluster.
   serve       The app in a browser: serves its page and API on 127.0.0.1 only and prints a
               URL with a token for this run (requests without it are refused). Captures and
               a snapshot named here are open when the page loads; --demo opens the lab's
@@ -59,7 +73,7 @@ Commands:
 
 Options:
   --json            One JSON document on stdout (schema podpath.analysis/v1,
-                    podpath.trace/v1 or podpath.compare/v1).
+                    podpath.trace/v1, podpath.compare/v1 or podpath.findings/v1).
   --jsonl           analyze: JSON Lines on stdout, one flow a line (each the object --json
                     lists under "flows", naming its capture), written while the captures are
                     read. Only flows go to stdout; warnings go to stderr, and the capture
@@ -129,6 +143,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return EXIT_OK;
   }
   if (args.command === 'trace' || args.command === 'compare') return correlate(args, io);
+  if (args.command === 'findings') return findings(args, io);
   if (args.command === 'serve') return serve(args, io);
   if (args.command === 'export') return exportFlows(args, io);
   return analyze(args, io);
@@ -230,6 +245,32 @@ async function correlate(args: ParsedArgs, io: Io): Promise<number> {
   }
   await io.stdout(`${batch}],"matchedPackets":${matchedPackets},"warnings":${JSON.stringify(warnings)}}\n`);
   return status;
+}
+
+/** `podpath findings`: every capture read once (flows, findings, correlation), then the detectors. */
+async function findings(args: ParsedArgs, io: Io): Promise<number> {
+  const cluster = clusterFor(args);
+  let result: FindingsOfFiles;
+  try {
+    result = await findingsOfFiles(args.files, {
+      vxlanPorts: args.vxlanPorts,
+      ...(cluster ? { cluster } : {}),
+    });
+  } catch (error) {
+    if (error instanceof SnapshotFileError) {
+      io.stderr(`podpath: ${error.message}\n`);
+      return EXIT_UNREADABLE;
+    }
+    throw error;
+  }
+  for (const f of result.failures) io.stderr(`podpath: ${f.path}: ${f.message}\n`);
+  if (result.files.length === 0) return EXIT_UNREADABLE;
+  for (const file of result.files) {
+    for (const w of file.summary.warnings)
+      io.stderr(`podpath: ${file.name}: at byte ${w.offset}: ${w.message}\n`);
+  }
+  await io.stdout(args.json ? `${JSON.stringify(result.document)}\n` : renderFindings(result.document));
+  return result.failures.length > 0 ? EXIT_UNREADABLE : EXIT_OK;
 }
 
 /**

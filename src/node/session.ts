@@ -20,6 +20,7 @@ import type {
 import { validateArguments } from '../api/index.js';
 import { matchesFlow, parseFlowFilter } from '../core/analysis/index.js';
 import type { ClusterIndex } from '../core/cluster/index.js';
+import type { FindingsDocument } from '../core/findings/index.js';
 import {
   compareDocument,
   type CompareDocument,
@@ -31,6 +32,7 @@ import { ALL_PACKETS, type CaptureJobEvent } from './capture-job.js';
 import { clusterIndexOf, loadClusterSnapshot, SnapshotFileError } from './snapshot-file.js';
 import { sortRows } from './flow-rows.js';
 import { correlateFiles } from './trace-files.js';
+import { findingsOfFiles } from './findings-files.js';
 
 /** The lab's ClusterIP scenario, shipped with the project: the demo. */
 // A packaged app keeps them beside its archive (electron-builder.yml asarUnpack).
@@ -256,6 +258,21 @@ export class Session implements PodpathApi {
       [result.captures[0], result.captures[1]],
       this.cluster ?? undefined,
     );
+  }
+
+  async findings(): Promise<FindingsDocument> {
+    const entries = [...this.entries.values()].filter(
+      (e) => e.info.state === 'done' || e.info.state === 'cancelled',
+    );
+    const result = await findingsOfFiles(
+      entries.map((e) => e.info.path),
+      {
+        captureIds: entries.map((e) => e.info.id),
+        names: entries.map((e) => e.info.name),
+        ...(this.cluster ? { cluster: this.cluster } : {}),
+      },
+    );
+    return result.document;
   }
 
   // ---- internals -------------------------------------------------------------------------

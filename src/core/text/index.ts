@@ -10,3 +10,4 @@ export {
   type SeenShape,
 } from './evidence.js';
 export { WARNING_CODES, WARNING_TEXT, warningText, type WarningCode } from './warnings.js';
+export { FINDING_CODES, FINDING_TEXT, findingText, type FindingCode, type FindingPart } from './findings.js';
