@@ -14,8 +14,8 @@ import {
 import { type AnalyzeHead, type AnalyzeItem, analyzeMany } from '../node/analyze-many.js';
 import { compareDocument, traceConnections, traceDocument, traceHead } from '../core/trace/index.js';
 import type { SessionState } from '../api/index.js';
-import { correlateFiles, type CorrelatedFiles } from '../node/trace-files.js';
-import { findingsOfFiles, type FindingsOfFiles } from '../node/findings-files.js';
+import { correlateFiles } from '../node/trace-files.js';
+import { findingsOfFiles } from '../node/findings-files.js';
 import { FlowTableError, FlowTableWriter } from '../node/flow-export.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { renderCompare, renderTrace } from './format-trace.js';
@@ -198,29 +198,19 @@ function clusterFor(args: ParsedArgs): Promise<ClusterIndex> | undefined {
 /** `podpath trace` and `podpath compare`: one correlation of the captures, two reports. */
 async function correlate(args: ParsedArgs, io: Io): Promise<number> {
   const cluster = clusterFor(args);
-  let result: CorrelatedFiles;
-  try {
-    result = await correlateFiles(args.files, {
+  const result = await readReported(io, () =>
+    correlateFiles(args.files, {
       vxlanPorts: args.vxlanPorts,
       pairs: args.command === 'compare',
       ...(cluster ? { cluster } : {}),
-    });
-  } catch (error) {
-    if (error instanceof SnapshotFileError) {
-      io.stderr(`podpath: ${error.message}\n`);
-      return EXIT_UNREADABLE;
-    }
-    throw error;
-  }
-  for (const f of result.failures) io.stderr(`podpath: ${f.path}: ${f.message}\n`);
+    }),
+  );
+  if (result === null) return EXIT_UNREADABLE;
   const status = result.failures.length > 0 ? EXIT_UNREADABLE : EXIT_OK;
   if (args.command === 'compare' && result.captures.length !== 2) return EXIT_UNREADABLE;
   if (result.captures.length === 0) return EXIT_UNREADABLE;
   const index = cluster ? await cluster : undefined;
-  for (const file of result.files) {
-    for (const w of file.summary.warnings)
-      io.stderr(`podpath: ${file.name}: at byte ${w.offset}: ${w.message}\n`);
-  }
+  for (const file of result.files) reportWarnings(file, io);
   if (args.command === 'compare') {
     const doc = compareDocument(result.correlation, [result.captures[0], result.captures[1]], index);
     await io.stdout(args.json ? `${JSON.stringify(doc)}\n` : renderCompare(doc));
@@ -250,27 +240,36 @@ async function correlate(args: ParsedArgs, io: Io): Promise<number> {
 /** `podpath findings`: every capture read once (flows, findings, correlation), then the detectors. */
 async function findings(args: ParsedArgs, io: Io): Promise<number> {
   const cluster = clusterFor(args);
-  let result: FindingsOfFiles;
+  const result = await readReported(io, () =>
+    findingsOfFiles(args.files, { vxlanPorts: args.vxlanPorts, ...(cluster ? { cluster } : {}) }),
+  );
+  if (result === null || result.files.length === 0) return EXIT_UNREADABLE;
+  for (const file of result.files) reportWarnings(file, io);
+  await io.stdout(args.json ? `${JSON.stringify(result.document)}\n` : renderFindings(result.document));
+  return result.failures.length > 0 ? EXIT_UNREADABLE : EXIT_OK;
+}
+
+/**
+ * Runs a reading of several captures together (trace, compare, findings): null, having said
+ * why on stderr, when the snapshot could not be read; else its result, having named on stderr
+ * each file that could not be read.
+ */
+async function readReported<T extends { failures: { path: string; message: string }[] }>(
+  io: Io,
+  read: () => Promise<T>,
+): Promise<T | null> {
+  let result: T;
   try {
-    result = await findingsOfFiles(args.files, {
-      vxlanPorts: args.vxlanPorts,
-      ...(cluster ? { cluster } : {}),
-    });
+    result = await read();
   } catch (error) {
     if (error instanceof SnapshotFileError) {
       io.stderr(`podpath: ${error.message}\n`);
-      return EXIT_UNREADABLE;
+      return null;
     }
     throw error;
   }
   for (const f of result.failures) io.stderr(`podpath: ${f.path}: ${f.message}\n`);
-  if (result.files.length === 0) return EXIT_UNREADABLE;
-  for (const file of result.files) {
-    for (const w of file.summary.warnings)
-      io.stderr(`podpath: ${file.name}: at byte ${w.offset}: ${w.message}\n`);
-  }
-  await io.stdout(args.json ? `${JSON.stringify(result.document)}\n` : renderFindings(result.document));
-  return result.failures.length > 0 ? EXIT_UNREADABLE : EXIT_OK;
+  return result;
 }
 
 /**
@@ -456,7 +455,7 @@ async function exportFlows(args: ParsedArgs, io: Io): Promise<number> {
   return status;
 }
 
-/** A capture's warnings on stderr, for outputs that carry no summary (--jsonl, export). */
+/** A capture's warnings on stderr, for outputs that carry no summary (--jsonl, export, trace, findings). */
 function reportWarnings(file: AnalyzedFile, io: Io): void {
   for (const w of file.summary.warnings)
     io.stderr(`podpath: ${file.name}: at byte ${w.offset}: ${w.message}\n`);

@@ -33,8 +33,26 @@ function clientServer(ctx: FindingsContext, hop: HopModel): { client: string; se
   return { client: endText(clientIsSrc ? s.src : s.dst), server: endText(clientIsSrc ? s.dst : s.src) };
 }
 
+type ConnectionDraft = Draft & { connections: number };
+
+/** The warning drafted under `key` (one per pair of points), made and listed in `out` on first use. */
+function connectionDraft(
+  drafts: Map<string, ConnectionDraft>,
+  out: Draft[],
+  key: string,
+  make: () => Pick<Draft, 'kind' | 'code' | 'params'>,
+): ConnectionDraft {
+  let d = drafts.get(key);
+  if (d === undefined) {
+    d = { ...make(), severity: 'warning', key, weight: 0, flows: [], packets: [], connections: 0 };
+    drafts.set(key, d);
+    out.push(d);
+  }
+  return d;
+}
+
 function losses(ctx: FindingsContext, out: Draft[]): void {
-  const drafts = new Map<string, Draft & { connections: number }>();
+  const drafts = new Map<string, ConnectionDraft>();
   for (const model of ctx.correlation!.connections) {
     for (const lost of model.lost) {
       const after = model.hops[lost.afterHop];
@@ -43,23 +61,11 @@ function losses(ctx: FindingsContext, out: Draft[]): void {
       const from = pointOf(ctx, after);
       const to = pointOf(ctx, next);
       const key = `packet-lost-between|${from}|${to}|${lost.direction}`;
-      let d = drafts.get(key);
-      if (d === undefined) {
-        const { client, server } = clientServer(ctx, model.hops[0]);
-        d = {
-          kind: 'packet-lost-between',
-          severity: 'warning',
-          code: lost.direction === 'toServer' ? 'lostTowardServer' : 'lostTowardClient',
-          params: { after: from, next: to, client, server, count: 0 },
-          key,
-          weight: 0,
-          flows: [],
-          packets: [],
-          connections: 0,
-        };
-        drafts.set(key, d);
-        out.push(d);
-      }
+      const d = connectionDraft(drafts, out, key, () => ({
+        kind: 'packet-lost-between',
+        code: lost.direction === 'toServer' ? 'lostTowardServer' : 'lostTowardClient',
+        params: { after: from, next: to, ...clientServer(ctx, model.hops[0]), count: 0 },
+      }));
       d.connections++;
       d.params.count = Number(d.params.count) + lost.packets;
       d.weight += lost.packets;
@@ -72,7 +78,7 @@ function losses(ctx: FindingsContext, out: Draft[]): void {
 
 function asymmetric(ctx: FindingsContext, out: Draft[]): void {
   const correlation = ctx.correlation!;
-  const drafts = new Map<string, Draft & { connections: number }>();
+  const drafts = new Map<string, ConnectionDraft>();
   for (const model of correlation.connections) {
     if (!model.answered) continue;
     const perCapture = new Map<number, { toServer: number; toClient: number; hops: HopModel[] }>();
@@ -101,23 +107,11 @@ function asymmetric(ctx: FindingsContext, out: Draft[]): void {
     const requestsAt = requestsOnly.map(([c]) => ctx.captures[c].name).join(', ');
     const repliesAt = repliesOnly.map(([c]) => ctx.captures[c].name).join(', ');
     const key = `asymmetric-path|${requestsAt}|${repliesAt}`;
-    let d = drafts.get(key);
-    if (d === undefined) {
-      const { client, server } = clientServer(ctx, model.hops[0]);
-      d = {
-        kind: 'asymmetric-path',
-        severity: 'warning',
-        code: 'asymmetricPath',
-        params: { requestsAt, repliesAt, client, server },
-        key,
-        weight: 0,
-        flows: [],
-        packets: [],
-        connections: 0,
-      };
-      drafts.set(key, d);
-      out.push(d);
-    }
+    const d = connectionDraft(drafts, out, key, () => ({
+      kind: 'asymmetric-path',
+      code: 'asymmetricPath',
+      params: { requestsAt, repliesAt, ...clientServer(ctx, model.hops[0]) },
+    }));
     d.connections++;
     d.weight++;
     for (const [, e] of [...requestsOnly, ...repliesOnly])
