@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { SessionState } from '../api/index.js';
 import { getApi, openLocalFiles, SNAPSHOT_NAME } from './api.js';
 import { runCommand } from './commands.js';
+import type { PathFocus } from './finding-model.js';
+import { findingsBadge, type FindingsState, useFindings } from './findings-state.js';
 import { FlowsView } from './FlowsView.js';
 import { LANGUAGES, setLanguage } from './i18n.js';
 import { lazyView } from './lazy-view.js';
@@ -10,12 +12,32 @@ import { OverviewView } from './OverviewView.js';
 import { rememberFiles, setShowNames, useShowNames } from './prefs.js';
 import { WelcomeView } from './WelcomeView.js';
 
-// The first screen is Overview or Flows: Path and Compare load when first opened.
+// The first screen is Overview or Flows: Findings, Path and Compare load when first opened.
+const FindingsView = lazyView(() => import('./FindingsView.js').then((m) => m.FindingsView));
 const PathView = lazyView(() => import('./PathView.js').then((m) => m.PathView));
 const CompareView = lazyView(() => import('./CompareView.js').then((m) => m.CompareView));
 
-type Tab = 'overview' | 'flows' | 'path' | 'compare';
-const TABS: Tab[] = ['overview', 'flows', 'path', 'compare'];
+type Tab = 'overview' | 'flows' | 'findings' | 'path' | 'compare';
+const TABS: Tab[] = ['overview', 'flows', 'findings', 'path', 'compare'];
+
+/** The Findings tab's count of errors and warnings, in the worst one's colour; a spinner while looking. */
+function FindingsBadge({ state }: { state: FindingsState }): React.JSX.Element | null {
+  const { t } = useTranslation();
+  const badge = findingsBadge(state);
+  if (badge === null) return null;
+  if ('busy' in badge)
+    return <span className="tab-badge busy" title={t('findings.badgeBusy')} aria-hidden="true" />;
+  const counts = state.status === 'ready' ? state.doc.counts : { error: 0, warning: 0, info: 0 };
+  return (
+    <span
+      className={`tab-badge ${badge.worst}`}
+      data-count={badge.count}
+      title={t('findings.badgeTitle', { errors: counts.error, warnings: counts.warning, info: counts.info })}
+    >
+      {badge.count}
+    </span>
+  );
+}
 
 function OpenByPath({
   onCapture,
@@ -61,7 +83,15 @@ export function App({ firstSession }: { firstSession?: SessionState | undefined 
   const [session, setSession] = useState<SessionState>(firstSession ?? EMPTY);
   const [tab, setTab] = useState<Tab>('overview');
   const [problem, setProblem] = useState<string | null>(null);
+  const findings = useFindings(session);
+  /** The connection a finding's "Show path" asked the Path view for (until another tab is chosen). */
+  const [pathFocus, setPathFocus] = useState<PathFocus | null>(null);
   const api = getApi();
+
+  function choose(name: Tab): void {
+    setTab(name);
+    setPathFocus(null);
+  }
 
   useEffect(() => {
     let live = true;
@@ -145,13 +175,14 @@ export function App({ firstSession }: { firstSession?: SessionState | undefined 
     };
   }, [openFiles]);
 
-  // Ctrl/Cmd+1 to 4 switch views.
+  // Ctrl/Cmd+1 to 5 switch views.
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (!(e.ctrlKey || e.metaKey)) return;
       const n = Number(e.key);
       if (!(n >= 1 && n <= TABS.length)) return;
       setTab(TABS[n - 1]);
+      setPathFocus(null);
       e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
@@ -172,9 +203,10 @@ export function App({ firstSession }: { firstSession?: SessionState | undefined 
                 role="tab"
                 aria-selected={tab === name}
                 className={tab === name ? 'tab active' : 'tab'}
-                onClick={() => setTab(name)}
+                onClick={() => choose(name)}
               >
                 {t(`tabs.${name}`)}
+                {name === 'findings' && <FindingsBadge state={findings.state} />}
               </button>
             ))}
           </nav>
@@ -246,8 +278,19 @@ export function App({ firstSession }: { firstSession?: SessionState | undefined 
           <FlowsView session={session} onError={report} />
         ) : (
           <Suspense fallback={null}>
-            {tab === 'path' ? (
-              <PathView session={session} onError={report} />
+            {tab === 'findings' ? (
+              <FindingsView
+                session={session}
+                findings={findings.state}
+                onLook={findings.look}
+                onShowPath={(flows) => {
+                  setTab('path');
+                  setPathFocus({ flows });
+                }}
+                onError={report}
+              />
+            ) : tab === 'path' ? (
+              <PathView session={session} onError={report} focus={pathFocus} />
             ) : (
               <CompareView session={session} onError={report} />
             )}

@@ -72,13 +72,19 @@ function toLine(p: PacketRow): PacketLine {
   return { index: p.index, fromSrc: p.fromSrc, length: p.length, summary };
 }
 
-/** The selected flow's packets: a list, the chosen packet's layers and fields, its bytes. */
+/**
+ * The selected flow's packets: a list, the chosen packet's layers and fields, its bytes. `at`
+ * opens it at one packet (its place in the list; for a capture's packets, "<capture id>:*", its
+ * record number), as a finding's evidence does.
+ */
 export function PacketsPanel({
   flowId,
+  at,
   onClose,
   onError,
 }: {
   flowId: string;
+  at?: number | undefined;
   onClose: () => void;
   onError: (error: unknown) => void;
 }): React.JSX.Element {
@@ -89,7 +95,7 @@ export function PacketsPanel({
   const [lines] = useState(() => new PageCache<PacketLine>(PAGE, () => setVersion((v) => v + 1)));
   /** The selected packet's page, whole: the layer tree and the hex view show it. */
   const [detail, setDetail] = useState<{ page: number; packets: PacketRow[] } | null>(null);
-  const [selected, setSelected] = useState(0);
+  const [selected, setSelected] = useState(at ?? 0);
   const [range, setRange] = useState<Range | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
@@ -118,10 +124,10 @@ export function PacketsPanel({
     lines.clear();
     setTotal(null);
     setDetail(null);
-    setSelected(0);
+    setSelected(at ?? 0);
     setRange(null);
     fetchPage(0);
-  }, [flowId]);
+  }, [flowId, at]);
 
   useEffect(() => {
     const el = list.current;
@@ -130,6 +136,13 @@ export function PacketsPanel({
     observer.observe(el);
     return () => observer.disconnect();
   }, [total !== null]);
+
+  // Opened at a packet: scrolled so that it shows, a few rows down from the top.
+  useEffect(() => {
+    const el = list.current;
+    if (el === null || at === undefined || total === null) return;
+    el.scrollTop = tallList(total, ROW_HEIGHT, el.clientHeight).scrollFor(Math.max(0, at - 3));
+  }, [total !== null, flowId, at]);
 
   const layout = tallList(total ?? 0, ROW_HEIGHT, height);
   const first = layout.firstRow(scrollTop);

@@ -7,12 +7,15 @@ import type { TraceConnection, TraceDocument, TraceHop } from '../core/trace/ind
 import { getApi } from './api.js';
 import { useCommand } from './commands.js';
 import { saveBlob } from './download.js';
+import { connectionFor, type PathFocus } from './finding-model.js';
 import { elementToPng, pngName } from './png.js';
 import { RewriteText } from './RewriteText.js';
 
 interface Props {
   session: SessionState;
   onError: (error: unknown) => void;
+  /** A finding's flows: the connection they are hops of is selected once the paths are in. */
+  focus?: PathFocus | null;
 }
 
 const address = endpointAddress;
@@ -123,10 +126,13 @@ function ConnectionPath({ c }: { c: TraceConnection }): React.JSX.Element {
 }
 
 /** Every connection seen in more than one place, and the selected one's path, left to right. */
-export function PathView({ session, onError }: Props): React.JSX.Element {
+export function PathView({ session, onError, focus = null }: Props): React.JSX.Element {
   const { t } = useTranslation();
   const [doc, setDoc] = useState<TraceDocument | null>(null);
   const [selected, setSelected] = useState(0);
+  /** The focused finding's connection is not among the paths (the first is shown). */
+  const [focusMissing, setFocusMissing] = useState(false);
+  const list = useRef<HTMLUListElement>(null);
   const ids = session.captures.filter((c) => c.state === 'done' || c.state === 'cancelled').map((c) => c.id);
   const key = ids.join(',');
   const detail = useRef<HTMLDivElement>(null);
@@ -153,19 +159,34 @@ export function PathView({ session, onError }: Props): React.JSX.Element {
     };
   }, [key]);
 
+  useEffect(() => {
+    if (doc === null || focus === null) return;
+    const found = connectionFor(doc.connections, focus.flows);
+    setSelected(Math.max(0, found));
+    setFocusMissing(found < 0);
+  }, [doc, focus]);
+
+  // The selected connection stays in sight (one chosen from a finding may be far down the list).
+  useEffect(() => {
+    list.current?.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' });
+  }, [selected, doc]);
+
   if (doc === null) return <p className="empty">{t('path.loading')}</p>;
   if (doc.connections.length === 0) return <p className="empty">{t('path.none')}</p>;
   const c = doc.connections[Math.min(selected, doc.connections.length - 1)];
   return (
     <section className="path-view">
-      <ul className="connections" role="listbox" aria-label={t('path.connections')}>
+      <ul className="connections" role="listbox" aria-label={t('path.connections')} ref={list}>
         {doc.connections.map((x, i) => (
           <li
             key={i}
             role="option"
             aria-selected={i === selected}
             className={i === selected ? 'selected' : ''}
-            onClick={() => setSelected(i)}
+            onClick={() => {
+              setSelected(i);
+              setFocusMissing(false);
+            }}
           >
             <span className="proto">{x.protocol}</span> {who(x.hops[0].src)} → {who(x.hops[0].dst)}
             <span className="meta">
@@ -177,6 +198,11 @@ export function PathView({ session, onError }: Props): React.JSX.Element {
         ))}
       </ul>
       <div className="path-detail" ref={detail}>
+        {focusMissing && (
+          <p className="focus-missing" role="status">
+            {t('path.focusMissing')}
+          </p>
+        )}
         <h2>
           {c.protocol} {who(c.hops[0].src)} → {who(c.hops[0].dst)}
           <button

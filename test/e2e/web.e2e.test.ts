@@ -5,7 +5,10 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/node/session.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
+import type { Finding } from '../../src/core/findings/index.js';
+import { FINDING_TEXT } from '../../src/core/text/findings.js';
 import en from '../../src/renderer/locales/en.json' with { type: 'json' };
+import koFindings from '../../src/renderer/locales/findings/ko.json' with { type: 'json' };
 import ko from '../../src/renderer/locales/ko.json' with { type: 'json' };
 import { ROOT } from '../support/files.js';
 import { pngFacts } from '../support/png.js';
@@ -27,9 +30,11 @@ const ENDPOINT_ON_NODE2 = (
   }
 ).translations.find((t) => t.after.dst.ip === '10.244.2.2')!.endpoint;
 const LANGUAGES = [
-  { code: 'en', locale: 'en-US', catalog: en },
-  { code: 'ko', locale: 'ko-KR', catalog: ko },
+  { code: 'en', locale: 'en-US', catalog: en, findingCatalog: FINDING_TEXT },
+  { code: 'ko', locale: 'ko-KR', catalog: ko, findingCatalog: koFindings },
 ] as const;
+/** The lab's scenario with two broken Services: one without ready endpoints, one whose endpoint does not listen. */
+const NO_ENDPOINTS = join(ROOT, 'test/fixtures/lab/no-endpoints');
 
 let browser: Browser;
 /** Console messages about the Content-Security-Policy: the page must never trip it. */
@@ -58,7 +63,7 @@ afterAll(async () => {
   expect(policyViolations).toEqual([]);
 });
 
-for (const { code, locale, catalog } of LANGUAGES) {
+for (const { code, locale, catalog, findingCatalog } of LANGUAGES) {
   /** A catalog message with its {{values}} filled in, as the page shows it. */
   const m = (key: string, values: Record<string, string | number> = {}): string => {
     let node: unknown = catalog;
@@ -71,6 +76,14 @@ for (const { code, locale, catalog } of LANGUAGES) {
   const sentence = (key: string, values: string[]): string =>
     escaped(m(key, Object.fromEntries(values.map((v) => [v, 'VALUE'])))).replace(/VALUE/g, '.+?');
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}-${code}.png`) });
+  /** A finding's sentence in this language, as the view words it from its code and values. */
+  const findingSentence = (f: Finding, part: 'summary' | 'explanation' | 'suggestion'): string => {
+    const forms = (findingCatalog as Record<string, Record<string, string>>)[f.code];
+    const template =
+      forms[part] ??
+      forms[`${part}_${typeof f.params.count === 'number' && f.params.count === 1 ? 'one' : 'other'}`];
+    return template.replace(/\{\{(\w+)\}\}/g, (_all, name: string) => String(f.params[name]));
+  };
 
   describe(`web mode in Chromium (${code})`, () => {
     let server: RunningServer;
@@ -211,6 +224,15 @@ for (const { code, locale, catalog } of LANGUAGES) {
       expect(saved.readUInt32LE(20)).toBe(1); // Ethernet
       await page.keyboard.press('Escape');
       await panel.waitFor({ state: 'detached' });
+      await page.context().close();
+    });
+
+    it('finds nothing wrong in the demo: no badge, and says how many captures it looked at', async () => {
+      const page = await freshPage();
+      await page.getByRole('tab', { name: m('tabs.findings') }).click();
+      await page.getByText(m('findings.empty_other', { count: 5 })).waitFor({ timeout: 20_000 });
+      expect(await page.locator('.tab-badge').count()).toBe(0);
+      await shot(page, 'findings-empty');
       await page.context().close();
     });
 
@@ -391,6 +413,123 @@ for (const { code, locale, catalog } of LANGUAGES) {
       await page.getByRole('tab', { name: m('tabs.flows') }).click();
       await page.locator('.tr .name').first().waitFor();
       await page.context().close();
+    });
+
+    it('finds the broken Services: a badge, a card each, a packet opened from its evidence, the path', async () => {
+      // A server of its own, with the lab's no-endpoints captures and snapshot.
+      const session = new Session({ version: 'e2e' });
+      const own = await startServer({ session, staticDir: PAGE_DIR });
+      try {
+        let page = await (
+          await browser.newContext({ locale, viewport: { width: 1400, height: 860 } })
+        ).newPage();
+        page.on('console', (message) => {
+          if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+        });
+        await page.goto(own.url);
+        const open = page.getByLabel(m('open.label'));
+        for (const file of ['snapshot.json', 'client.pcap', 'node1-any.pcap', 'broken.pcap']) {
+          await open.fill(join(NO_ENDPOINTS, file));
+          await open.press('Enter');
+          if (file === 'snapshot.json')
+            await page.locator('.cluster-line', { hasText: 'snapshot.json' }).waitFor();
+        }
+        // The badge: once the three captures are read, their errors and warnings, in red.
+        const tab = page.getByRole('tab', { name: m('tabs.findings') });
+        const badge = tab.locator('.tab-badge.error');
+        await badge.waitFor({ timeout: 30_000 });
+        const doc = await session.findings();
+        const count = doc.counts.error + doc.counts.warning;
+        expect(count).toBeGreaterThan(0);
+        expect(Number(await badge.getAttribute('data-count'))).toBe(count);
+        expect(await badge.textContent()).toBe(String(count));
+
+        await tab.click();
+        const card = page.locator('article.finding[data-kind="endpoint-not-listening"]');
+        await card.waitFor();
+        expect(await page.locator('article.finding').count()).toBe(doc.findings.length);
+        // Errors first, the view's chips counting each severity.
+        expect(await page.locator('article.finding').first().getAttribute('class')).toContain('error');
+        expect(await page.locator('.chip.error').getAttribute('data-count')).toBe(String(doc.counts.error));
+        const finding = doc.findings.find((f) => f.kind === 'endpoint-not-listening')!;
+        // Worded from this language's catalog, with the engine's values.
+        expect(await card.locator('h3').textContent()).toBe(findingSentence(finding, 'summary'));
+        expect(await card.locator('.why p').textContent()).toBe(findingSentence(finding, 'explanation'));
+        expect(await card.locator('.fix p').textContent()).toBe(findingSentence(finding, 'suggestion'));
+        expect(await card.locator('.why h4').textContent()).toBe(m('findings.why'));
+        expect(await card.locator('.fix h4').textContent()).toBe(m('findings.fix'));
+        await page
+          .getByText(m('findings.seenIn', { names: finding.captures.join(', ') }))
+          .first()
+          .waitFor();
+        await shot(page, 'findings');
+
+        // The RST the client got: its evidence opens the packets panel on that very packet.
+        const rst = finding.packets.find((p) => p.role === 'rst' && p.capture === 'client.pcap')!;
+        await card
+          .locator('.evidence-packet', { hasText: `client.pcap #${rst.index + 1}` })
+          .filter({ hasText: m('findings.role.rst') })
+          .click();
+        const panel = page.getByRole('region', { name: m('packets.heading') });
+        const chosen = panel.locator('.packet-list li.selected');
+        await chosen.waitFor();
+        expect(await chosen.locator('.num').textContent()).toBe(`#${rst.index + 1}`);
+        expect(await chosen.getAttribute('aria-selected')).toBe('true');
+        await panel.locator('.layer-name', { hasText: 'tcp' }).waitFor();
+        const tcp = panel.locator('.layer-tree > li', {
+          has: page.locator('.layer-name', { hasText: /^tcp$/ }),
+        });
+        expect(await tcp.locator('.field', { hasText: /^flags: / }).textContent()).toMatch(/RST/);
+        await shot(page, 'findings-packet');
+        await page.keyboard.press('Escape');
+        await panel.waitFor({ state: 'detached' });
+
+        // Keyboard: arrows move between findings, Enter opens the selected one's first evidence.
+        await card.click({ position: { x: 5, y: 5 } });
+        const index = await page
+          .locator('article.finding')
+          .evaluateAll((cards) =>
+            cards.findIndex((c) => c.getAttribute('data-kind') === 'endpoint-not-listening'),
+          );
+        await page.keyboard.press(index === 0 ? 'ArrowDown' : 'ArrowUp');
+        const otherKind = await page
+          .locator('article.finding[aria-current="true"]')
+          .getAttribute('data-kind');
+        expect(otherKind).not.toBe('endpoint-not-listening');
+        await page.keyboard.press('Enter');
+        await panel.locator('.packet-list li.selected').waitFor();
+        const otherFinding = doc.findings.find((f) => f.kind === otherKind)!;
+        const first = otherFinding.packets.find((p) => p.captureId !== undefined)!;
+        expect(await panel.locator('.packet-list li.selected .num').textContent()).toBe(
+          `#${first.index + 1}`,
+        );
+        await page.keyboard.press('Escape');
+
+        // Seen in three captures: "Show path" draws that connection, DNAT and all.
+        await card.getByRole('button', { name: m('findings.showPath') }).click();
+        const chosenPath = page
+          .getByRole('listbox', { name: m('path.connections') })
+          .locator('[aria-selected="true"]');
+        await chosenPath.waitFor();
+        expect(await chosenPath.textContent()).toContain('10.244.1.2:40002');
+        expect(await page.getByRole('tab', { name: m('tabs.path') }).getAttribute('aria-selected')).toBe(
+          'true',
+        );
+        await page.context().close();
+
+        // The same view in the dark theme.
+        page = await (
+          await browser.newContext({ locale, colorScheme: 'dark', viewport: { width: 1400, height: 860 } })
+        ).newPage();
+        await page.goto(own.url);
+        await page.getByRole('tab', { name: m('tabs.findings') }).click();
+        await page.locator('article.finding').first().waitFor({ timeout: 20_000 });
+        await shot(page, 'findings-dark');
+        await page.context().close();
+      } finally {
+        await own.close();
+        for (const c of (await session.session()).captures) await session.closeCapture(c.id);
+      }
     });
   });
 }
