@@ -40,7 +40,8 @@ function packetsText(f: Finding): string {
       capture = p.capture;
       list = [];
     }
-    list.push(`#${p.index} ${p.role}`);
+    // Numbered from 1, as the app's packets view and Wireshark number frames (the JSON index counts from 0).
+    list.push(`#${p.index + 1} ${p.role}`);
   }
   if (capture !== null) parts.push(`${capture} ${list.join(', ')}`);
   const more = f.morePackets > 0 ? ` (and ${f.morePackets} more)` : '';

@@ -129,7 +129,7 @@ export const FINDING_TEXT = {
     summary_other:
       '{{service}} has no ready endpoints: {{count}} connections from {{client}} to {{address}} ({{protocol}}) were rejected by {{node}} with ICMP port unreachable',
     explanation:
-      'For a Service without ready endpoints kube-proxy installs a REJECT rule, so the client’s own node answers at once; only the header quoted inside the ICMP names the Service address. Endpoints the snapshot lists for it, none of them ready: {{notReady}}.',
+      'For a Service without ready endpoints kube-proxy installs a REJECT rule, so the client’s own node answers at once; only the header quoted inside the ICMP names the Service address. The snapshot shows none of its endpoints ready (not ready: {{notReady}}).',
     suggestion:
       'Make the Service’s pods ready (kubectl get endpointslices for {{service}}; check their readiness probes) or fix its selector so it matches the pods.',
   },
@@ -149,7 +149,7 @@ export const FINDING_TEXT = {
     summary_other:
       '{{service}} has no ready endpoints: {{count}} connections from {{client}} to {{address}} were reset at once',
     explanation:
-      'No pod backs the Service, so nothing takes the connection: the node answers for the Service address (with IPVS the address is on the node and nothing listens there). Endpoints the snapshot lists for it, none of them ready: {{notReady}}.',
+      'No pod backs the Service, so nothing takes the connection: the node answers for the Service address (with IPVS the address is on the node and nothing listens there). The snapshot shows none of its endpoints ready (not ready: {{notReady}}).',
     suggestion:
       'Make the Service’s pods ready (their readiness probes) or fix its selector so it matches the pods.',
   },
@@ -159,7 +159,7 @@ export const FINDING_TEXT = {
     summary_other:
       '{{service}} has no ready endpoints: {{count}} connections from {{client}} to {{address}} got no answer ({{syns}} SYNs)',
     explanation:
-      'No pod backs the Service, so the SYNs go nowhere (this data path drops them instead of rejecting them). Endpoints the snapshot lists for it, none of them ready: {{notReady}}.',
+      'No pod backs the Service, so the SYNs go nowhere (this data path drops them instead of rejecting them). The snapshot shows none of its endpoints ready (not ready: {{notReady}}).',
     suggestion:
       'Make the Service’s pods ready (their readiness probes) or fix its selector so it matches the pods.',
   },
