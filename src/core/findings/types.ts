@@ -51,7 +51,7 @@ export type PacketRole =
 /** A packet to open: its capture (base name, as `analyze --json` names it) and record number. */
 export interface FindingPacket {
   capture: string;
-  /** The record's number in its capture, from 0 (the packets view's numbering). */
+  /** The record's number in its capture, from 0 (the packets view and the readable output show it plus 1). */
   index: number;
   role: PacketRole;
   /** In the app: the session's id of the capture ("c1"). */
