@@ -1,7 +1,7 @@
 import type { DatapathKind } from '../analysis/index.js';
 import { formatIp } from '../decode/index.js';
 import { type Draft, endText, type FindingsContext, type FlowRef, type PacketRef } from './context.js';
-import { Count, ETHERNET_MTU, LARGE_SEGMENT, TcpBit, TcpEvent } from './observer.js';
+import { Count, ETHERNET_MTU, type FragmentEvent, LARGE_SEGMENT, TcpBit, TcpEvent } from './observer.js';
 
 /** Bytes each overlay adds in front of the pod's packet (without options). */
 const OVERHEAD: Partial<Record<DatapathKind, number>> = {
@@ -247,10 +247,15 @@ function blackHoles(ctx: FindingsContext, out: Draft[], byPair: Map<string, Draf
 }
 
 function fragmentedTunnels(ctx: FindingsContext, out: Draft[]): void {
-  const drafts = new Map<string, Draft & { perCapture: Map<number, number> }>();
+  const drafts = new Map<string, Draft & { perCapture: Map<string, number> }>();
   ctx.captures.forEach((capture, c) => {
-    for (const f of capture.observer.fragments) {
-      if (!f.isTunnel) continue;
+    const fragments = capture.observer.fragments;
+    // Only a first fragment shows a UDP tunnel's port: the later ones of its datagram (same
+    // addresses, protocol and Identification) are the tunnel's too.
+    const tunnelDatagrams = new Set<string>();
+    for (const f of fragments) if (f.isTunnel) tunnelDatagrams.add(datagramKey(f));
+    for (const f of fragments) {
+      if (!f.isTunnel && (tunnelDatagrams.size === 0 || !tunnelDatagrams.has(datagramKey(f)))) continue;
       const src = formatIp(f.version, f.source);
       const dst = formatIp(f.version, f.destination);
       const key = `fragmented-tunnel|${src}|${dst}`;
@@ -270,7 +275,9 @@ function fragmentedTunnels(ctx: FindingsContext, out: Draft[]): void {
         drafts.set(key, d);
         out.push(d);
       }
-      const where = f.flow * 4096 + c;
+      // Per capture and interface: a first fragment joins the inner packet's flow, the later
+      // ones a flow of the outer addresses, but they are one datagram's fragments all the same.
+      const where = `${c}|${f.flow >= 0 ? (ctx.summary(c, f.flow).interface?.index ?? -1) : -1}`;
       d.perCapture.set(where, (d.perCapture.get(where) ?? 0) + 1);
       d.packets.push({ capture: c, record: f.record, role: 'fragment' });
       if (f.flow >= 0) d.flows.push({ capture: c, flow: f.flow });
@@ -281,4 +288,8 @@ function fragmentedTunnels(ctx: FindingsContext, out: Draft[]): void {
     d.params.count = fragments;
     d.weight = fragments;
   }
+}
+
+function datagramKey(f: FragmentEvent): string {
+  return `${f.version}|${f.source.join('.')}|${f.destination.join('.')}|${f.protocol}|${f.identification}`;
 }

@@ -114,15 +114,17 @@ function asymmetric(ctx: FindingsContext, out: Draft[]): void {
     }));
     d.connections++;
     d.weight++;
-    for (const [, e] of [...requestsOnly, ...repliesOnly])
-      for (const h of e.hops) {
-        d.flows.push({ capture: h.capture, flow: h.flow });
-        d.packets.push({
-          capture: h.capture,
-          record: ctx.table(h.capture).firstRecord(h.flow),
-          role: 'request',
-        });
-      }
+    // Each capture's first packet of the connection: a request where only requests passed,
+    // a reply where only replies did.
+    for (const [list, role] of [
+      [requestsOnly, 'request'],
+      [repliesOnly, 'answer'],
+    ] as const)
+      for (const [, e] of list)
+        for (const h of e.hops) {
+          d.flows.push({ capture: h.capture, flow: h.flow });
+          d.packets.push({ capture: h.capture, record: ctx.table(h.capture).firstRecord(h.flow), role });
+        }
   }
   for (const d of drafts.values()) d.params.count = d.connections;
 }

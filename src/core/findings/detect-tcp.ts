@@ -92,12 +92,14 @@ class Examples {
   private readonly byKind = new Map<number, Map<number, number[]>>();
   constructor(private readonly ctx: FindingsContext) {}
 
-  of(capture: number, flow: number, kind: TcpEvent): number[] {
-    const key = kind * 4096 + capture;
+  /** `direction` (0 = the flow's A, 1 = B): only that side's events (SYNs, resets, zero windows keep it). */
+  of(capture: number, flow: number, kind: TcpEvent, direction = -1): number[] {
+    const key = ((kind * 4096 + capture) << 2) + direction + 1;
     let map = this.byKind.get(key);
     if (map === undefined) {
       map = new Map();
       for (const e of this.ctx.captures[capture].observer.events(kind)) {
+        if (direction >= 0 && e.value !== direction) continue;
         const list = map.get(e.flow) ?? [];
         if (list.length < EXAMPLES_PER_CONNECTION) list.push(e.record);
         map.set(e.flow, list);
@@ -107,10 +109,14 @@ class Examples {
     return map.get(flow) ?? [];
   }
 
-  packets(members: readonly Member[], kind: TcpEvent, role: PacketRole): PacketRef[] {
+  /** `side`: only the packets the client (0) or the server (1) sent. */
+  packets(members: readonly Member[], kind: TcpEvent, role: PacketRole, side = -1): PacketRef[] {
     const out: PacketRef[] = [];
-    for (const m of members)
-      for (const record of this.of(m.capture, m.flow, kind)) out.push({ capture: m.capture, record, role });
+    for (const m of members) {
+      const direction = side < 0 ? -1 : side === 0 ? m.client : 1 - m.client;
+      for (const record of this.of(m.capture, m.flow, kind, direction))
+        out.push({ capture: m.capture, record, role });
+    }
     return out;
   }
 }
@@ -709,7 +715,7 @@ function health(ctx: FindingsContext, conn: TcpConnection, examples: Examples, s
         key: `tcp-zero-window|${advertiser}|${peer}`,
         weight: times,
         flows,
-        packets: examples.packets(conn.members, TcpEvent.ZERO_WINDOW, 'zero-window'),
+        packets: examples.packets(conn.members, TcpEvent.ZERO_WINDOW, 'zero-window', side),
         pods,
       },
       ['count', 'connections'],
