@@ -6,6 +6,8 @@ export {
   type EndpointInfo,
   type NodeInfo,
   type PodInfo,
+  PROXY_PROTOCOL_ANNOTATIONS,
+  type ProxyProtocolAnnotation,
   type ServiceInfo,
   type ServicePort,
   type SnapshotCounts,

@@ -14,6 +14,7 @@ type KubeObject = {
     name: string;
     namespace?: string;
     labels?: Record<string, string>;
+    annotations?: Record<string, string>;
     ownerReferences?: Record<string, unknown>[];
   };
   spec?: Record<string, unknown>;
@@ -199,6 +200,7 @@ describe('buildClusterSnapshot', () => {
         ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: null }],
         selector: { app: 'web' },
         externalTrafficPolicy: null,
+        proxyProtocol: null,
         endpoints: [
           {
             ip: '10.244.2.2',
@@ -334,6 +336,75 @@ describe('buildClusterSnapshot', () => {
       ['http', 80, 8080, 30080],
       ['http-proxy-v1', 81, 8080, 30081],
     ]);
+  });
+
+  it('reads the annotations that ask the cloud load balancer for PROXY protocol, per Service port', () => {
+    // proxy-protocol's Service as kubectl printed it: the AWS annotation, value "*".
+    expect(build(lab('proxy-protocol')).services[0].proxyProtocol).toEqual({
+      annotation: 'service.beta.kubernetes.io/aws-load-balancer-proxy-protocol',
+      value: '*',
+      ports: [80, 81],
+    });
+    /** The Service's PROXY protocol ports with only these annotations (null: none asked for). */
+    const portsWith = (annotations: Record<string, string>): number[] | null => {
+      const list = lab('proxy-protocol');
+      const web = item(list, 'Service', 'web');
+      web.metadata.annotations = annotations;
+      // A UDP port never carries a PROXY header over TCP's stream.
+      (web.spec!.ports as unknown[]).push({ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 });
+      return build(list).services[0].proxyProtocol?.ports ?? null;
+    };
+    const cases: [Record<string, string>, number[] | null][] = [
+      [{}, null],
+      [{ 'service.beta.kubernetes.io/aws-load-balancer-type': 'external' }, null],
+      // The in-tree provider and the AWS Load Balancer Controller take "*" alone.
+      [{ 'service.beta.kubernetes.io/aws-load-balancer-proxy-protocol': 'true' }, null],
+      [
+        {
+          'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes':
+            'preserve_client_ip.enabled=true, proxy_protocol_v2.enabled = true',
+        },
+        [80, 81],
+      ],
+      [
+        {
+          'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes':
+            'proxy_protocol_v2.enabled=false',
+        },
+        null,
+      ],
+      [{ 'service.beta.kubernetes.io/do-loadbalancer-enable-proxy-protocol': 'true' }, [80, 81]],
+      [{ 'service.beta.kubernetes.io/do-loadbalancer-enable-proxy-protocol': 'false' }, null],
+      [{ 'service.beta.kubernetes.io/linode-loadbalancer-default-proxy-protocol': 'v2' }, [80, 81]],
+      [{ 'service.beta.kubernetes.io/linode-loadbalancer-default-proxy-protocol': 'none' }, null],
+      // Linode's per-port JSON overrides the default, either way.
+      [
+        {
+          'service.beta.kubernetes.io/linode-loadbalancer-default-proxy-protocol': 'v1',
+          'service.beta.kubernetes.io/linode-loadbalancer-port-81': '{ "proxy-protocol": "none" }',
+        },
+        [80],
+      ],
+      [{ 'service.beta.kubernetes.io/linode-loadbalancer-port-81': '{"proxy-protocol":"v2"}' }, [81]],
+      [{ 'service.beta.kubernetes.io/scw-loadbalancer-proxy-protocol-v2': '80' }, [80]],
+      [{ 'service.beta.kubernetes.io/scw-loadbalancer-proxy-protocol-v1': '*' }, [80, 81]],
+      [{ 'service.beta.kubernetes.io/scw-loadbalancer-proxy-protocol-v2': 'false' }, null],
+      [{ 'service.beta.kubernetes.io/ovh-loadbalancer-proxy-protocol': 'v2-ssl' }, [80, 81]],
+      [{ 'loadbalancer.openstack.org/proxy-protocol': 'v2' }, [80, 81]],
+      [{ 'loadbalancer.openstack.org/proxy-protocol': 'false' }, null],
+      [{ 'load-balancer.hetzner.cloud/uses-proxyprotocol': 'true' }, [80, 81]],
+      [{ 'load-balancer.hetzner.cloud/uses-proxyprotocol': 'false' }, null],
+      [
+        { 'service.kubernetes.io/ibm-load-balancer-cloud-provider-enable-features': 'ipvs,proxy-protocol' },
+        [80, 81],
+      ],
+      [{ 'service.kubernetes.io/ibm-load-balancer-cloud-provider-enable-features': 'ipvs' }, null],
+      [{ 'kubernetes.civo.com/loadbalancer-enable-proxy-protocol': 'send-proxy-v2' }, [80, 81]],
+    ];
+    for (const [annotations, ports] of cases)
+      expect(portsWith(annotations), JSON.stringify(annotations)).toEqual(ports);
+    // Every Service of the other scenarios asks for none.
+    expect(build(lab('nodeport')).services.map((s) => s.proxyProtocol)).toEqual([null, null]);
   });
 
   it('reads externalIPs, a headless Service (clusterIP None), and port defaults', () => {

@@ -73,7 +73,22 @@ export interface ServiceInfo {
   ports: ServicePort[];
   selector: Record<string, string> | null;
   externalTrafficPolicy: string | null;
+  /**
+   * A cloud load balancer asked, by one of the Service's annotations, to open each connection
+   * to the backends with a PROXY protocol header (see PROXY_PROTOCOL_ANNOTATIONS); null when
+   * none does. Only the annotation is known: whether the controller honoured it is for the
+   * packets to say.
+   */
+  proxyProtocol: ProxyProtocolAnnotation | null;
   endpoints: EndpointInfo[];
+}
+
+export interface ProxyProtocolAnnotation {
+  /** The annotation that asks for it, e.g. "service.beta.kubernetes.io/aws-load-balancer-proxy-protocol". */
+  annotation: string;
+  value: string;
+  /** The Service ports (spec.ports[].port) whose listeners send it: every TCP port unless the annotation names some. */
+  ports: number[];
 }
 
 export interface SnapshotCounts {
@@ -292,6 +307,113 @@ function sliceEndpoints(slice: Json): EndpointInfo[] {
   });
 }
 
+/** Which of the Service's TCP ports an annotation's value turns PROXY protocol on for: all, some, or none (null). */
+type ProxyPorts = (value: string, annotations: Record<string, string>, tcpPorts: number[]) => number[] | null;
+
+const everyPortWhen =
+  (...on: string[]): ProxyPorts =>
+  (value, _, tcpPorts) =>
+    on.includes(value.trim().toLowerCase()) ? tcpPorts : null;
+
+/** "true" or "*" for every port, else a comma-separated list of Service ports ("80,443"). */
+const allOrListed: ProxyPorts = (value, _, tcpPorts) => {
+  const v = value.trim().toLowerCase();
+  if (v === 'true' || v === '*') return tcpPorts;
+  const listed = v.split(',').map((p) => Number(p.trim()));
+  const ports = tcpPorts.filter((p) => listed.includes(p));
+  return ports.length > 0 ? ports : null;
+};
+
+/** A comma-separated list ("ipvs,proxy-protocol", "a=b,c=d") holding `item`. */
+const listHolds =
+  (item: string): ProxyPorts =>
+  (value, _, tcpPorts) =>
+    value
+      .split(',')
+      .map((x) =>
+        x
+          .trim()
+          .toLowerCase()
+          .replace(/\s*=\s*/, '='),
+      )
+      .includes(item)
+      ? tcpPorts
+      : null;
+
+const LINODE_PORT = 'service.beta.kubernetes.io/linode-loadbalancer-port-';
+
+/** Linode's default for every port, which a port's own JSON (`"proxy-protocol": "none"`) overrides. */
+const linode: ProxyPorts = (value, annotations, tcpPorts) => {
+  const ports = tcpPorts.filter((port) => {
+    let setting = value.trim().toLowerCase();
+    const own = annotations[`${LINODE_PORT}${port}`];
+    if (own !== undefined) {
+      try {
+        const parsed: unknown = JSON.parse(own);
+        const v = get(parsed, 'proxy-protocol');
+        if (typeof v === 'string') setting = v.trim().toLowerCase();
+      } catch {
+        // Not JSON: the CCM refuses it; the default stands as far as podpath can tell.
+      }
+    }
+    return setting === 'v1' || setting === 'v2';
+  });
+  return ports.length > 0 ? ports : null;
+};
+
+/**
+ * The Service annotations by which a cloud controller manager has its load balancer send a
+ * PROXY protocol header to the backends, with the values that turn it on (each provider's
+ * CCM documentation). Kept short on purpose: an annotation missing here reads as "not asked
+ * for", and the `proxy-protocol` finding then says that no annotation explains the header.
+ */
+export const PROXY_PROTOCOL_ANNOTATIONS: readonly (readonly [string, ProxyPorts])[] = [
+  // AWS, in-tree provider and AWS Load Balancer Controller: "*" is the only value.
+  ['service.beta.kubernetes.io/aws-load-balancer-proxy-protocol', everyPortWhen('*')],
+  // AWS Load Balancer Controller, NLB target groups.
+  [
+    'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes',
+    listHolds('proxy_protocol_v2.enabled=true'),
+  ],
+  ['service.beta.kubernetes.io/do-loadbalancer-enable-proxy-protocol', everyPortWhen('true')],
+  // Linode: none, v1 or v2; per port in linode-loadbalancer-port-<port> JSON.
+  ['service.beta.kubernetes.io/linode-loadbalancer-default-proxy-protocol', linode],
+  ['service.beta.kubernetes.io/scw-loadbalancer-proxy-protocol-v1', allOrListed],
+  ['service.beta.kubernetes.io/scw-loadbalancer-proxy-protocol-v2', allOrListed],
+  // OVHcloud Managed Kubernetes' former load balancer; its Public Cloud one is OpenStack's.
+  [
+    'service.beta.kubernetes.io/ovh-loadbalancer-proxy-protocol',
+    everyPortWhen('v1', 'v2', 'v2-ssl', 'v2-ssl-cn'),
+  ],
+  ['loadbalancer.openstack.org/proxy-protocol', everyPortWhen('true', 'v1', 'v2')],
+  ['load-balancer.hetzner.cloud/uses-proxyprotocol', everyPortWhen('true')],
+  ['service.kubernetes.io/ibm-load-balancer-cloud-provider-enable-features', listHolds('proxy-protocol')],
+  ['kubernetes.civo.com/loadbalancer-enable-proxy-protocol', everyPortWhen('send-proxy', 'send-proxy-v2')],
+];
+
+/** The first annotation of PROXY_PROTOCOL_ANNOTATIONS that turns PROXY protocol on, or null. */
+function proxyProtocolOf(
+  annotations: Record<string, string>,
+  ports: ServicePort[],
+): ProxyProtocolAnnotation | null {
+  const tcpPorts = ports.filter((p) => p.protocol === 'TCP').map((p) => p.port);
+  for (const [annotation, portsOf] of PROXY_PROTOCOL_ANNOTATIONS) {
+    const value = annotations[annotation];
+    if (value === undefined) continue;
+    const on = portsOf(value, annotations, tcpPorts);
+    if (on !== null && on.length > 0) return { annotation, value, ports: on };
+  }
+  // Linode's per-port JSON alone, without a default.
+  const linodePorts = linode('none', annotations, tcpPorts);
+  if (linodePorts !== null)
+    return {
+      annotation: `${LINODE_PORT}${linodePorts[0]}`,
+      value: annotations[`${LINODE_PORT}${linodePorts[0]}`],
+      ports: linodePorts,
+    };
+  return null;
+}
+
 /** v1 Endpoints: subsets of addresses (ready) and notReadyAddresses, with their ports. */
 function legacyEndpoints(endpoints: Json): EndpointInfo[] {
   const subsets = Array.isArray(endpoints.subsets) ? endpoints.subsets : [];
@@ -405,6 +527,7 @@ export function buildClusterSnapshot(documents: SnapshotDocument[]): ClusterSnap
         if (clusterIP !== null && clusterIP !== 'None' && !clusterIPs.includes(clusterIP))
           clusterIPs.unshift(clusterIP);
         const ingress = get(object, 'status', 'loadBalancer', 'ingress');
+        const ports = servicePorts(spec);
         services.push({
           namespace,
           name,
@@ -414,9 +537,10 @@ export function buildClusterSnapshot(documents: SnapshotDocument[]): ClusterSnap
           loadBalancerIPs: Array.isArray(ingress)
             ? ingress.map((i) => str(get(i, 'ip'))).filter((ip): ip is string => ip !== null)
             : [],
-          ports: servicePorts(spec),
+          ports,
           selector: isObject(get(spec, 'selector')) ? record(get(spec, 'selector')) : null,
           externalTrafficPolicy: str(get(spec, 'externalTrafficPolicy')),
+          proxyProtocol: proxyProtocolOf(record(metadata.annotations), ports),
           endpoints: [],
         });
         break;

@@ -2,6 +2,8 @@ import type { PacketObserver } from '../analysis/index.js';
 import type { CaptureRecord } from '../capture/index.js';
 import {
   type DecodedPacket,
+  decodeProxyProtocol,
+  DecodeStop,
   DEFAULT_VXLAN_PORTS,
   dnsQuestionName,
   GENEVE_PORT,
@@ -9,6 +11,8 @@ import {
   type IpFields,
   Layer,
   Network,
+  PROXY_ABSENT,
+  ProxyProtocolFields,
   TCP_ACK,
   TCP_FIN,
   TCP_RST,
@@ -63,6 +67,10 @@ export const enum TcpBit {
   FIN = 1 << 5, // + direction
   DATA = 1 << 7, // + direction
   HANDSHAKE_DONE = 1 << 9,
+  /** + direction: the first payload seen was the stream's first byte (its SYN seen, nothing between). */
+  OPENS_STREAM = 1 << 10,
+  /** + direction: that first payload starts like a PROXY protocol header (v1 or v2, LOCAL too, cut or not). */
+  PROXY_SIGNATURE = 1 << 12,
 }
 
 /** How a flow's first RST came, for the reset findings. */
@@ -135,6 +143,8 @@ export interface FragmentEvent {
   source: Uint32Array;
   destination: Uint32Array;
   protocol: number;
+  /** The IP Identification the fragments of one datagram share. */
+  identification: number;
 }
 
 /** Caps on the slow-path lists: past these, events are counted, not kept. */
@@ -195,6 +205,8 @@ export class FindingsObserver implements PacketObserver {
   private readonly ringMeta = new Int32Array(RING * 5);
   private ringNext = 0;
   private readonly tunnelPorts = new Uint8Array(65536);
+  private readonly proxyFields = new ProxyProtocolFields();
+  private readonly proxyStop = new DecodeStop();
 
   constructor(options: { vxlanPorts?: readonly number[] } = {}) {
     for (const port of [...DEFAULT_VXLAN_PORTS, GENEVE_PORT, GRE_IN_UDP_PORT, ...(options.vxlanPorts ?? [])])
@@ -327,7 +339,20 @@ export class FindingsObserver implements PacketObserver {
     if (payload > 0) {
       counts[c + Count.SEGMENTS]++;
       bits |= TcpBit.DATA << d;
-      if (this.firstPayload[fd] < 0) this.firstPayload[fd] = r.index;
+      if (this.firstPayload[fd] < 0) {
+        this.firstPayload[fd] = r.index;
+        // nextSeq is still the SYN's sequence plus one unless bytes went by unseen.
+        if (seen && counts[c + Count.SYNS] + counts[c + Count.SYN_ACKS] > 0 && seq === this.nextSeq[fd]) {
+          const start = p.tcp.payloadStart;
+          const end = p.tcp.payloadEnd;
+          // A snaplen that kept no payload byte leaves nothing to tell.
+          if (end > start) {
+            bits |= TcpBit.OPENS_STREAM << d;
+            if (decodeProxyProtocol(r.bytes, start, end, this.proxyFields, this.proxyStop) !== PROXY_ABSENT)
+              bits |= TcpBit.PROXY_SIGNATURE << d;
+          }
+        }
+      }
     }
     if ((flags & TCP_SYN) !== 0) {
       if ((flags & TCP_ACK) === 0) {
@@ -491,6 +516,7 @@ export class FindingsObserver implements PacketObserver {
       source: ip.source.slice(),
       destination: ip.destination.slice(),
       protocol,
+      identification: ip.identification,
     });
   }
 

@@ -23,6 +23,7 @@ export type FindingKind =
   | 'tcp-handshake-incomplete'
   | 'client-ip-masqueraded'
   | 'proxy-protocol'
+  | 'proxy-protocol-missing'
   | 'tcp-retransmissions'
   | 'tcp-zero-window'
   | 'tcp-reset'

@@ -343,6 +343,36 @@ export const FINDING_TEXT = {
     suggestion:
       'Make sure the server parses the header (nginx: listen ... proxy_protocol; others: their PROXY protocol option), and that every path to it sends one.',
   },
+  proxyProtocolUnannounced: {
+    summary_one:
+      '{{lb}} opens its connection to {{server}} with a PROXY protocol v{{version}} header naming the client {{clients}}, but no annotation of {{service}} asks a load balancer for one',
+    summary_other:
+      '{{lb}} opens {{count}} connections to {{server}} with a PROXY protocol v{{version}} header naming the clients {{clients}}, but no annotation of {{service}} asks a load balancer for one',
+    explanation:
+      'Whatever opened the connection wrote the header: a load balancer set up outside Kubernetes (by hand, by Terraform, by a controller podpath does not know) or a proxy in front of the Service. Nothing in the Service says so, so the server must be set apart to read the header before the request, or it reads it as a broken request; and a cloud controller that manages this load balancer may turn the setting off again when it next syncs the Service.',
+    suggestion:
+      'Have the server expect the header on this port (nginx: listen ... proxy_protocol; ingress-nginx: use-proxy-protocol) only if every path to it sends one; if a cloud controller manages the load balancer, declare it on {{service}} with that provider’s annotation (e.g. service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: "*").',
+  },
+  proxyProtocolMissing: {
+    summary_one:
+      '{{service}} is annotated for PROXY protocol ({{annotation}}), but a connection from {{clients}} reaches it (port {{ports}}) without a PROXY header',
+    summary_other:
+      '{{service}} is annotated for PROXY protocol ({{annotation}}), but {{count}} connections from {{clients}} reach it (port {{ports}}) without a PROXY header',
+    explanation:
+      'With this annotation the cloud load balancer writes a PROXY header at the start of every connection it opens to the Service, so the server behind it is set up to read one first (nginx listen ... proxy_protocol, ingress-nginx use-proxy-protocol): it refuses a stream that starts otherwise (“broken header”) or takes the first bytes of the request for the header. These streams start with the client’s own bytes: the load balancer does not send the header (the annotation came after it was created, or its controller ignores it), or they reach the NodePort or the endpoints without passing it (the kubelet’s probes, other nodes, a client sent to a node directly).',
+    suggestion:
+      'Check that PROXY protocol is on in the load balancer’s listeners or target groups (some controllers read the annotation only when they create the load balancer: recreate the Service); keep the kubelet’s probes and direct clients on a port without PROXY protocol, or let the server accept streams without it from trusted addresses; if the server does not expect PROXY protocol, remove the annotation.',
+  },
+  proxyProtocolMissingInCluster: {
+    summary_one:
+      '{{service}} is annotated for PROXY protocol ({{annotation}}), but a connection from a pod in the cluster ({{clients}}) reaches it (port {{ports}}) without a PROXY header',
+    summary_other:
+      '{{service}} is annotated for PROXY protocol ({{annotation}}), but {{count}} connections from pods in the cluster ({{clients}}) reach it (port {{ports}}) without a PROXY header',
+    explanation:
+      'Only the cloud load balancer writes the PROXY header. A pod that connects to the Service’s ClusterIP, or to its load-balancer address (kube-proxy takes that address in the cluster itself unless the Service’s status gives it ipMode: Proxy), reaches the endpoints without passing the load balancer and sends no header, while the server, set up for the load balancer, expects one: it refuses these connections (“broken header”) or takes the first bytes of the request for the header. This is why a Service reachable from outside fails from inside the cluster.',
+    suggestion:
+      'Give clients in the cluster a port without PROXY protocol (a second listener on the server, and a Service port for it), send them through the load balancer’s hostname (ipMode: Proxy, or the provider’s hostname annotation), or let the server accept streams without the header from the pod network.',
+  },
   lostTowardServer: {
     summary_one: 'A packet from {{client}} to {{server}} was seen at {{after}} and never at {{next}}',
     summary_other:
