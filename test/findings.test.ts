@@ -2,7 +2,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildClusterSnapshot, ClusterIndex } from '../src/core/cluster/index.js';
 import {
   type DecodedPacket,
   dnsQuestionName,
@@ -12,20 +11,15 @@ import {
   TCP_RST,
   TCP_SYN,
 } from '../src/core/decode/index.js';
-import {
-  type Finding,
-  type FindingPacket,
-  type FindingsDocument,
-  FINDINGS_SCHEMA,
-  MAX_EVIDENCE,
-} from '../src/core/findings/index.js';
-import { FINDING_CODES, FINDING_TEXT, findingText } from '../src/core/text/index.js';
+import type { FindingsDocument } from '../src/core/findings/index.js';
+import { FINDING_CODES, FINDING_TEXT } from '../src/core/text/index.js';
 import { findingsOfFiles } from '../src/node/findings-files.js';
 import { Session } from '../src/node/session.js';
 import { pcapLayout } from './support/capture-bytes.js';
 import { runCli } from './support/cli.js';
 import { FIXTURES, HAVE_PUBLIC, PUBLIC } from './support/files.js';
 import { decode, packetsOf } from './support/packets.js';
+import { byRole, checkShape, clusterOf, LAB, only } from './support/findings.js';
 
 /*
  * `podpath findings` against the lab: each scenario built to show a problem (an MTU too small
@@ -36,7 +30,6 @@ import { decode, packetsOf } from './support/packets.js';
  * error. Expected values come from each scenario's README and truth.json.
  */
 
-const LAB = join(FIXTURES, 'lab');
 /** tshark's decode of the public corpus. */
 const PUBLIC_GOLDEN = join(FIXTURES, '..', 'golden', 'public');
 const CLEAN = [
@@ -51,11 +44,6 @@ const CLEAN = [
   'egress-snat',
   'proxy-protocol',
 ];
-
-function clusterOf(scenario: string): ClusterIndex {
-  const value: unknown = JSON.parse(readFileSync(join(LAB, scenario, 'snapshot.json'), 'utf8'));
-  return new ClusterIndex(buildClusterSnapshot([{ source: 'snapshot.json', value }]));
-}
 
 function capturesOf(scenario: string): string[] {
   return readdirSync(join(LAB, scenario))
@@ -75,38 +63,6 @@ async function findingsOf(
   expect(result.failures).toEqual([]);
   checkShape(result.document);
   return result.document;
-}
-
-/** What every document keeps: the schema, the contract's fields, capped evidence, English from the codes. */
-function checkShape(doc: FindingsDocument): void {
-  expect(doc.schema).toBe(FINDINGS_SCHEMA);
-  const counts = { error: 0, warning: 0, info: 0 };
-  for (const f of doc.findings) {
-    counts[f.severity]++;
-    expect(FINDING_CODES).toContain(f.code);
-    for (const part of ['summary', 'explanation', 'suggestion'] as const) {
-      expect(f[part]).toBe(findingText(f.code as (typeof FINDING_CODES)[number], part, f.params));
-      expect(f[part]).not.toMatch(/\{\{|\}\}|undefined|NaN|\[object/);
-    }
-    // Every value is said somewhere (the app's catalogs word the same values).
-    const entry = FINDING_TEXT[f.code as (typeof FINDING_CODES)[number]] as Record<string, string>;
-    const said = new Set(
-      [
-        ...Object.values(entry)
-          .join(' ')
-          .matchAll(/\{\{(\w+)\}\}/g),
-      ].map((m) => m[1]),
-    );
-    for (const name of Object.keys(f.params)) expect(said, `${f.code}: {{${name}}}`).toContain(name);
-    expect(f.packets.length).toBeLessThanOrEqual(MAX_EVIDENCE);
-    expect(f.flows.length).toBeLessThanOrEqual(MAX_EVIDENCE);
-    for (const p of f.packets) expect(doc.captures.map((c) => c.file)).toContain(p.capture);
-    for (const flow of f.flows) {
-      expect(Number.isInteger(flow.flow)).toBe(true);
-      expect(f.captures).toContain(flow.capture);
-    }
-  }
-  expect(doc.counts).toEqual(counts);
 }
 
 const decoded = new Map<string, { p: DecodedPacket; bytes: Uint8Array }[]>();
@@ -145,15 +101,6 @@ const ip = (p: DecodedPacket, slot = p.innerIp): { src: string; dst: string } =>
   const f = p.ip[slot];
   return { src: formatIp(f.version, f.source), dst: formatIp(f.version, f.destination) };
 };
-
-function only(doc: FindingsDocument, kind: Finding['kind']): Finding {
-  const list = doc.findings.filter((f) => f.kind === kind);
-  expect(list, kind).toHaveLength(1);
-  return list[0];
-}
-
-const byRole = (f: Finding, role: FindingPacket['role']): FindingPacket[] =>
-  f.packets.filter((p) => p.role === role);
 
 describe('mtu: ICMP fragmentation needed from the pod’s node', () => {
   it('one mtu error, with the ICMP errors and the 1488-byte request they quote, in both captures', async () => {
