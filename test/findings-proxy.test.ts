@@ -14,7 +14,7 @@ import { findingsOfFiles } from '../src/node/findings-files.js';
 import { clusterIndexOf, loadClusterSnapshot } from '../src/node/snapshot-file.js';
 import { pcapLayout } from './support/capture-bytes.js';
 import { FIXTURES } from './support/files.js';
-import { byRole, checkShape, only } from './support/findings.js';
+import { byRole, checkShape, only, recordAt } from './support/findings.js';
 import { decode, packetsOf } from './support/packets.js';
 
 const LAB = join(FIXTURES, 'lab');
@@ -75,19 +75,6 @@ async function findingsWith(snapshot: string, captures: string[]): Promise<Findi
   expect(result.failures).toEqual([]);
   checkShape(result.document);
   return result.document;
-}
-
-const decoded = new Map<string, { p: DecodedPacket; bytes: Uint8Array }[]>();
-
-/** Record `index` of a capture, decoded from its bytes. */
-function recordAt(path: string, index: number): { p: DecodedPacket; bytes: Uint8Array } {
-  let list = decoded.get(path);
-  if (list === undefined) {
-    list = packetsOf(path).map((r) => ({ p: decode(r.bytes, r.linkType), bytes: r.bytes }));
-    decoded.set(path, list);
-  }
-  expect(index).toBeLessThan(list.length);
-  return list[index];
 }
 
 /** tshark's TCP ports of record `index` (the golden beside the capture), innermost last. */

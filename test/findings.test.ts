@@ -18,8 +18,8 @@ import { Session } from '../src/node/session.js';
 import { pcapLayout } from './support/capture-bytes.js';
 import { runCli } from './support/cli.js';
 import { FIXTURES, HAVE_PUBLIC, PUBLIC } from './support/files.js';
-import { decode, packetsOf } from './support/packets.js';
-import { byRole, checkShape, clusterOf, LAB, only } from './support/findings.js';
+import { packetsOf } from './support/packets.js';
+import { byRole, checkShape, clusterOf, LAB, only, recordAt } from './support/findings.js';
 
 /*
  * `podpath findings` against the lab: each scenario built to show a problem (an MTU too small
@@ -63,19 +63,6 @@ async function findingsOf(
   expect(result.failures).toEqual([]);
   checkShape(result.document);
   return result.document;
-}
-
-const decoded = new Map<string, { p: DecodedPacket; bytes: Uint8Array }[]>();
-
-/** Record `index` of a lab (or public) capture, decoded from its bytes. */
-function recordAt(path: string, index: number): { p: DecodedPacket; bytes: Uint8Array } {
-  let list = decoded.get(path);
-  if (list === undefined) {
-    list = packetsOf(path).map((r) => ({ p: decode(r.bytes, r.linkType), bytes: r.bytes }));
-    decoded.set(path, list);
-  }
-  expect(index).toBeLessThan(list.length);
-  return list[index];
 }
 
 interface GoldenPacket {

@@ -10,7 +10,9 @@ import {
   MAX_EVIDENCE,
 } from '../../src/core/findings/index.js';
 import { FINDING_CODES, FINDING_TEXT, findingText } from '../../src/core/text/index.js';
+import type { DecodedPacket } from '../../src/core/decode/index.js';
 import { FIXTURES } from './files.js';
+import { decode, packetsOf } from './packets.js';
 
 export const LAB = join(FIXTURES, 'lab');
 
@@ -61,3 +63,16 @@ export function only(doc: FindingsDocument, kind: Finding['kind']): Finding {
 
 export const byRole = (f: Finding, role: FindingPacket['role']): FindingPacket[] =>
   f.packets.filter((p) => p.role === role);
+
+const decoded = new Map<string, { p: DecodedPacket; bytes: Uint8Array }[]>();
+
+/** Record `index` of a lab (or public) capture, decoded from its bytes. */
+export function recordAt(path: string, index: number): { p: DecodedPacket; bytes: Uint8Array } {
+  let list = decoded.get(path);
+  if (list === undefined) {
+    list = packetsOf(path).map((r) => ({ p: decode(r.bytes, r.linkType), bytes: r.bytes }));
+    decoded.set(path, list);
+  }
+  expect(index).toBeLessThan(list.length);
+  return list[index];
+}
