@@ -429,7 +429,9 @@ describe('edited lab captures', () => {
       datapath: 'flannel-vxlan',
       count: 1,
     });
-    expect(f.packets).toEqual([{ capture: 'mtu-client.pcap', index: 2, role: 'too-big' }]);
+    expect(f.packets).toEqual([
+      { capture: 'mtu-client.pcap', index: 2, role: 'too-big', flow: 1, flowIndex: 0 },
+    ]);
     expect(recordAt(path, 2).p.ip[0].lengthField).toBe(1488);
   });
 
@@ -487,7 +489,11 @@ describe('edited lab captures', () => {
       count: 1,
       connections: 1,
     });
-    expect(f.packets).toEqual([{ capture: 'node1-eth0.pcap', index: first, role: 'lost' }]);
+    // In its flow (the one the finding names on node1), after the handshake's three packets.
+    const flow = f.flows.find((x) => x.capture === 'node1-eth0.pcap')!.flow;
+    expect(f.packets).toEqual([
+      { capture: 'node1-eth0.pcap', index: first, role: 'lost', flow, flowIndex: 3 },
+    ]);
     expect(doc.counts.error).toBe(0);
   });
   it('masqueraded only from the endpoint’s own node, no client seen: information (kubelet probes look the same)', async () => {
@@ -612,6 +618,10 @@ describe('the app: Session.findings', () => {
       expect(page.packets[0].index).toBe(p.index);
       const names = page.packets[0].layers.map((l) => l.name.toLowerCase());
       expect(names.some((n) => n.includes('icmp'))).toBe(true);
+      // And within its own flow: the flow's packets at `flowIndex` are this packet.
+      expect(p.flowId).toBe(`${p.captureId}:${p.flow}`);
+      const inFlow = await s.packets(p.flowId!, p.flowIndex!, 1);
+      expect(inFlow.packets[0].index).toBe(p.index);
     }
     // Each ICMP-error flow's own packets include its error packet.
     const icmpFlow = f.flows.find((x) => x.icmp?.type === 3)!;

@@ -1,11 +1,13 @@
 import type { FlowSummary } from '../core/analysis/index.js';
 import type { ClusterIndex } from '../core/cluster/index.js';
+import { ObserverList } from '../core/analysis/index.js';
 import {
   type FindingsCapture,
   findingsDocument,
   type FindingsDocument,
   FindingsObserver,
 } from '../core/findings/index.js';
+import { NO_FLOW, PacketIndex } from '../core/index/index.js';
 import { flowWriter } from './analyze-file.js';
 import { correlateFiles } from './trace-files.js';
 
@@ -37,9 +39,11 @@ export async function findingsOfFiles(
 ): Promise<FindingsOfFiles> {
   const vxlanPorts = options.vxlanPorts ?? [];
   const observers = paths.map(() => new FindingsObserver({ vxlanPorts }));
+  // The packet index (16 bytes a packet) tells each evidence packet's flow and its place in it.
+  const indexes = paths.map(() => new PacketIndex());
   const result = await correlateFiles(paths, {
     vxlanPorts,
-    observer: (index) => observers[index],
+    observer: (index) => new ObserverList(observers[index], indexes[index]),
     ...(options.names !== undefined ? { names: options.names } : {}),
     ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
   });
@@ -63,5 +67,29 @@ export async function findingsOfFiles(
     correlation: result.correlation,
     ...(cluster !== undefined ? { cluster } : {}),
   });
+  const indexOf = new Map(result.files.map((file, i) => [file.name, indexes[result.pathIndexes[i]]]));
+  for (const finding of document.findings) {
+    for (const packet of finding.packets) {
+      const index = indexOf.get(packet.capture);
+      if (index === undefined || packet.index >= index.count) continue;
+      const flow = index.flow(packet.index);
+      if (flow === NO_FLOW) continue;
+      packet.flow = flow;
+      packet.flowIndex = placeOf(index.packetsOf(flow), packet.index);
+      if (packet.captureId !== undefined) packet.flowId = `${packet.captureId}:${flow}`;
+    }
+  }
   return { document, failures: result.failures, files: result.files, pathIndexes: result.pathIndexes };
+}
+
+/** Where `record` is in the ascending `records` (a flow's packets). */
+function placeOf(records: Uint32Array, record: number): number {
+  let low = 0;
+  let high = records.length - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (records[middle] < record) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

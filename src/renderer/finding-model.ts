@@ -42,8 +42,10 @@ export function firstEvidence(finding: Finding): Evidence | null {
   return flow !== undefined ? { flow } : null;
 }
 
-/** Where a packet evidence opens: every packet of its capture, at its record number. */
+/** Where a packet evidence opens: its flow's packets at its place there, else every packet of its capture at its record number. */
 export function packetTarget(packet: FindingPacket): { flowId: string; at: number } | null {
+  if (packet.flowId !== undefined && packet.flowIndex !== undefined)
+    return { flowId: packet.flowId, at: packet.flowIndex };
   return packet.captureId === undefined ? null : { flowId: `${packet.captureId}:*`, at: packet.index };
 }
 

@@ -57,6 +57,12 @@ export interface FindingPacket {
   role: PacketRole;
   /** In the app: the session's id of the capture ("c1"). */
   captureId?: string;
+  /** The packet's flow in its capture (as the flow's `flow`), when it belongs to one. */
+  flow?: number;
+  /** Its place among its flow's packets, from 0 (the flow's packets view opens there). */
+  flowIndex?: number;
+  /** In the app: the flow's id ("c1:5"), for `packets`. */
+  flowId?: string;
 }
 
 /** TCP health of one flow, as this capture point saw it. */
