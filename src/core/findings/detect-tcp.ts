@@ -12,6 +12,7 @@ import {
 } from './context.js';
 import { Count, ResetKind, TcpBit, TcpEvent } from './observer.js';
 import type { PacketRole } from './types.js';
+import type { FindingCode, TextParams } from '../text/index.js';
 
 /** A SYN unanswered this long before the capture ended (or sent again) went unanswered. */
 const SYN_WAIT_SECONDS = 1;
@@ -519,6 +520,20 @@ function unanswered(ctx: FindingsContext, conn: TcpConnection, examples: Example
   };
   const params = { client: host(client), server: endText(server), count: 1, syns: conn.syns };
   const sums = ['count', 'syns'];
+  // Every unanswered SYN of one server is one finding; what differs is who should have answered.
+  const synUnanswered = (code: FindingCode, extra: TextParams, service?: string): void =>
+    sink.add(
+      {
+        kind: 'syn-unanswered',
+        severity: 'error',
+        code,
+        params: { ...params, ...extra },
+        key: `syn-unanswered|${endText(server)}`,
+        ...(service !== undefined ? { service } : {}),
+        ...base,
+      },
+      sums,
+    );
   const match = serviceOf(ctx, conn);
   const endpoint = endpointOf(ctx, conn);
   if (match !== null) {
@@ -575,50 +590,25 @@ function unanswered(ctx: FindingsContext, conn: TcpConnection, examples: Example
         return;
       }
     }
-    sink.add(
+    synUnanswered(
+      endpoint !== null ? 'synUnansweredEndpoint' : 'synUnansweredService',
       {
-        kind: 'syn-unanswered',
-        severity: 'error',
-        code: endpoint !== null ? 'synUnansweredEndpoint' : 'synUnansweredService',
-        params: {
-          ...params,
-          service,
-          endpoint: endpoint !== null ? endText(endpoint.endpoint) : match.endpoints.slice(0, 3).join(', '),
-        },
-        key: `syn-unanswered|${endText(server)}`,
         service,
-        ...base,
+        endpoint: endpoint !== null ? endText(endpoint.endpoint) : match.endpoints.slice(0, 3).join(', '),
       },
-      sums,
+      service,
     );
     return;
   }
   if (endpoint !== null) {
-    sink.add(
-      {
-        kind: 'syn-unanswered',
-        severity: 'error',
-        code: 'synUnansweredEndpoint',
-        params: { ...params, service: endpoint.service, endpoint: endText(endpoint.endpoint) },
-        key: `syn-unanswered|${endText(server)}`,
-        service: endpoint.service,
-        ...base,
-      },
-      sums,
+    synUnanswered(
+      'synUnansweredEndpoint',
+      { service: endpoint.service, endpoint: endText(endpoint.endpoint) },
+      endpoint.service,
     );
     return;
   }
-  sink.add(
-    {
-      kind: 'syn-unanswered',
-      severity: 'error',
-      code: 'synUnanswered',
-      params,
-      key: `syn-unanswered|${endText(server)}`,
-      ...base,
-    },
-    sums,
-  );
+  synUnanswered('synUnanswered', {});
 }
 
 function handshakeIncomplete(
